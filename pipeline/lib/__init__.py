@@ -1,0 +1,1 @@
+"""Pure-Python core of the pipeline: readers, indicators, models. Never imports dagster."""

@@ -1,0 +1,85 @@
+"""One registry of every raw source and the raw tables built from it.
+
+A :class:`Source` says what a dataset is (version, citation, publisher, expected files, known
+checksums); a :class:`RawTable` says which parser turns which of its files into which
+``raw.<table>``, with which pandera schema and key. The Dagster wiring, the README's source
+table, ``pipeline sources`` and ``pipeline cite`` are all generated from here.
+
+File lookup: for each directory of :func:`pipeline.lib.paths.raw_dirs` (``data/raw`` first,
+then the shared mirror), the source's folder(s) are searched for its patterns in preference
+order; the first directory with a match wins (so a file a user adds under ``data/raw`` shadows
+the mirror, and a full file shadows an excerpt in the same folder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pipeline.lib.ingest import ParseResult
+from pipeline.lib.paths import raw_dirs
+
+
+class MissingSourceError(FileNotFoundError):
+    """A source file is not present; the message says where to put it and where to get it."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str                      # folder under data/raw/
+    title: str
+    version: str
+    citation: str                  # BibTeX entry (or entries)
+    url: str                       # publisher page
+    patterns: tuple[str, ...]      # glob patterns, preferred first
+    required: bool = False
+    folders: tuple[str, ...] = ()  # extra folder names searched after `name`
+    sha256: dict[str, str] = field(default_factory=dict)    # file name -> known sha256
+    download: dict[str, str] = field(default_factory=dict)  # file name -> direct URL
+    note: str = ""
+
+    def where_to_get(self) -> str:
+        dirs = ", ".join(str(d / self.name) for d in raw_dirs())
+        return (f"{self.title} ({self.version}): put {' or '.join(self.patterns)} in one of "
+                f"[{dirs}]; publisher: {self.url}")
+
+    def find(self, patterns: tuple[str, ...] | None = None, *, every: bool = False) -> list[Path]:
+        """Files of this source: the first match by preference, or with ``every`` all matches
+        (a file name found in several directories counts once, from the first)."""
+        patterns = patterns or self.patterns
+        found: dict[str, Path] = {}
+        for d in raw_dirs():
+            for folder in (self.name, *self.folders):
+                base = d / folder
+                if not base.is_dir():
+                    continue
+                for pat in patterns:
+                    hits = sorted(p for p in base.glob(pat) if p.is_file())
+                    if hits and not every:
+                        return [hits[0]]
+                    for h in hits:
+                        found.setdefault(h.name, h)
+        return sorted(found.values(), key=lambda p: p.name)
+
+    def require(self, patterns: tuple[str, ...] | None = None) -> Path:
+        hits = self.find(patterns)
+        if not hits:
+            raise MissingSourceError(f"missing source: {self.where_to_get()}")
+        return hits[0]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str                                   # raw.<name>
+    source: Source
+    parser: Callable[[Path], ParseResult]
+    schema: type                                # pandera.polars.DataFrameModel
+    key: tuple[str, ...]
+    description: str
+    patterns: tuple[str, ...] | None = None     # subset of the source's patterns
+    required: bool | None = None                # default: the source's flag
+
+    @property
+    def is_required(self) -> bool:
+        return self.source.required if self.required is None else self.required

@@ -1,0 +1,32 @@
+"""Shared fixtures: the real datasets in ../shared/data/raw, and an isolated warehouse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline.lib.paths import REPO_ROOT
+
+SHARED_RAW = (REPO_ROOT.parent / "shared" / "data" / "raw").resolve()
+
+
+@pytest.fixture(scope="session")
+def raw() -> Path:
+    """Root of the real public datasets; skips locally when absent, fails under CI."""
+    if not SHARED_RAW.is_dir():
+        msg = f"the real datasets are not at {SHARED_RAW} (the shared mirror beside the repo)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {msg}")
+        pytest.skip(msg)
+    return SHARED_RAW
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch) -> Path:
+    """A fresh warehouse file and derived dir under tmp_path, set through the environment."""
+    monkeypatch.setenv("PIPELINE_DERIVED", str(tmp_path / "derived"))
+    path = tmp_path / "derived" / "warehouse.duckdb"
+    monkeypatch.setenv("PIPELINE_WAREHOUSE", str(path))
+    return path
