@@ -342,6 +342,9 @@ def _cast(name: str, dtype) -> pl.Expr:
                                 return_dtype=pl.Boolean)
     if dtype == pl.Utf8:
         return pl.col(name)
+    if dtype == pl.Date:
+        # Polars 2 no longer casts strings to Date; parse ISO dates, failures become NULL.
+        return c.str.to_date("%Y-%m-%d", strict=False)
     return c.cast(dtype, strict=False)
 
 

@@ -1,0 +1,80 @@
+"""Build one ``raw/<table>`` asset and its blocking checks from each registry entry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from pipeline.defs.resources import Warehouse
+from pipeline.lib import warehouse as wh
+from pipeline.lib.registry import RawTable
+from pipeline.lib.validation import check_key_unique, check_reconciles, check_schema
+from pipeline.defs.meta import file_metadata, frame_metadata
+
+CHECK_SCHEMA = "schema"
+CHECK_KEY = "unique_key"
+CHECK_COUNTS = "counts_reconcile"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", spec.name])
+    src = spec.source
+
+    @dg.asset(
+        key=key,
+        group_name="ingest",
+        kinds={"duckdb", "polars"},
+        description=f"{spec.description} Source: {src.title} ({src.version}).",
+        metadata={"source": src.name, "version": src.version, "publisher_url": src.url,
+                  "key": list(spec.key), "required": spec.is_required},
+        tags={"source": src.name},
+        output_required=False,
+    )
+    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse):
+        files = src.find(spec.patterns)
+        if not files:
+            message = f"source missing: {src.where_to_get()}"
+            if spec.is_required:
+                raise dg.Failure(description=message)
+            context.log.warning(message)
+            yield dg.AssetObservation(asset_key=key, metadata={"status": "skipped",
+                                                                "message": message})
+            return
+        started = _now()
+        result = spec.parser(files[0])
+        ingest = wh.FileIngest(src.name, files[0], result, started, _now())
+        wh.write_table(warehouse.con, "raw", spec.name, result.frame, files=[ingest],
+                       run_id=context.run_id)
+        context.log.info(f"raw.{spec.name}: {result.loaded} rows from {files[0]}")
+        yield dg.MaterializeResult(
+            metadata={**file_metadata(src, ingest), **frame_metadata(result.frame)})
+
+    return _raw
+
+
+def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
+    key = dg.AssetKey(["raw", spec.name])
+
+    @dg.asset_check(asset=key, name=CHECK_SCHEMA, blocking=True,
+                    description=f"Rows of raw.{spec.name} satisfy the pandera schema "
+                                f"{spec.schema.__name__}.")
+    def _schema(warehouse: Warehouse) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(**check_schema(warehouse.con, "raw", spec.name, spec.schema))
+
+    @dg.asset_check(asset=key, name=CHECK_KEY, blocking=True,
+                    description=f"No two rows of raw.{spec.name} share the key {list(spec.key)}.")
+    def _key(warehouse: Warehouse) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(**check_key_unique(warehouse.con, "raw", spec.name, spec.key))
+
+    @dg.asset_check(asset=key, name=CHECK_COUNTS, blocking=True,
+                    description="For every file: read = loaded + quarantined + deduplicated, and "
+                                "the table holds exactly the loaded rows.")
+    def _counts(warehouse: Warehouse) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(**check_reconciles(warehouse.con, "raw", spec.name))
+
+    return [_schema, _key, _counts]

@@ -1,0 +1,48 @@
+"""The one resource: the DuckDB warehouse, held open for the whole run.
+
+Holding the connection for the run makes DuckDB's file lock a run-level lock: a second,
+concurrent run fails at start with a clear message instead of interleaving writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import dagster as dg
+import duckdb
+from pydantic import PrivateAttr
+
+from pipeline.lib import warehouse
+from pipeline.lib.paths import warehouse_path
+
+
+class Warehouse(dg.ConfigurableResource):
+    """Embedded DuckDB file (``PIPELINE_WAREHOUSE``, default data/derived/warehouse.duckdb)."""
+
+    path: Optional[str] = None
+    _con: Optional[duckdb.DuckDBPyConnection] = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._con = warehouse.connect(Path(self.path) if self.path else None)
+        warehouse.ensure_schemas(self._con)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise RuntimeError("warehouse connection used outside a run")
+        return self._con
+
+    @property
+    def location(self) -> str:
+        return str(self.path or warehouse_path())
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"warehouse": Warehouse()})

@@ -1,0 +1,94 @@
+"""The warehouse replaces tables atomically, keeps log and table in step, and refuses a second writer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.lib import warehouse as wh
+from pipeline.lib.ingest import ParseResult, empty_quarantine
+from pipeline.lib.validation import check_key_unique, check_reconciles
+
+
+def _ingest(tmp_path: Path, frame: pl.DataFrame, quarantined: int = 0) -> wh.FileIngest:
+    f = tmp_path / "src.csv"
+    f.write_text("x\n")
+    q = pl.DataFrame({"source_file": ["src.csv"] * quarantined, "line": list(range(quarantined)),
+                      "column": ["a"] * quarantined, "reason": ["bad"] * quarantined,
+                      "raw": [""] * quarantined}, schema=empty_quarantine().schema)
+    r = ParseResult(frame, q, rows_read=frame.height + quarantined, source_file=str(f))
+    now = datetime(2026, 1, 1)
+    return wh.FileIngest("test", f, r, now, now)
+
+
+def test_write_table_replaces_table_and_log_together(warehouse, tmp_path):
+    """A second write replaces rows, log and quarantine of the table; counts reconcile."""
+    con = wh.connect()
+    wh.write_table(con, "raw", "t", pl.DataFrame({"a": [1, 2, 3]}),
+                   files=[_ingest(tmp_path, pl.DataFrame({"a": [1, 2, 3]}), quarantined=2)])
+    wh.write_table(con, "raw", "t", pl.DataFrame({"a": [7]}),
+                   files=[_ingest(tmp_path, pl.DataFrame({"a": [7]}), quarantined=1)])
+    assert wh.read_table(con, "raw", "t")["a"].to_list() == [7]
+    assert con.execute("SELECT count(*) FROM raw.ingest_log").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0] == 1
+    assert check_reconciles(con, "raw", "t")["passed"]
+
+
+def test_failed_write_leaves_previous_table_intact(warehouse, tmp_path):
+    """An exception inside the transaction rolls back: the old table and log survive whole."""
+    con = wh.connect()
+    good = pl.DataFrame({"a": [1, 2]})
+    wh.write_table(con, "raw", "t", good, files=[_ingest(tmp_path, good)])
+    broken = _ingest(tmp_path, pl.DataFrame({"a": [9]}))
+    broken.path = tmp_path / "vanished.csv"  # stat() fails while the log is built
+    with pytest.raises(FileNotFoundError):
+        wh.write_table(con, "raw", "t", pl.DataFrame({"a": [9]}), files=[broken])
+    assert wh.read_table(con, "raw", "t")["a"].to_list() == [1, 2]
+    assert check_reconciles(con, "raw", "t")["passed"]
+
+
+def test_partition_write_replaces_only_its_year(warehouse):
+    """Writing partition 2001 leaves the rows of partition 2000 untouched."""
+    con = wh.connect()
+    wh.write_table(con, "raw", "ev", pl.DataFrame({"partition_year": [2000, 2000], "v": [1, 2]}),
+                   partition_year=2000)
+    wh.write_table(con, "raw", "ev", pl.DataFrame({"partition_year": [2001], "v": [3]}),
+                   partition_year=2001)
+    wh.write_table(con, "raw", "ev", pl.DataFrame({"partition_year": [2001], "v": [4]}),
+                   partition_year=2001)
+    got = wh.read_table(con, "raw", "ev").sort("v")
+    assert got["v"].to_list() == [1, 2, 4]
+
+
+def test_key_check_reports_duplicates(warehouse):
+    """The key-uniqueness check fails and counts the duplicated keys."""
+    con = wh.connect()
+    wh.write_table(con, "raw", "k", pl.DataFrame({"a": [1, 1, 2], "b": [5, 5, 6]}))
+    res = check_key_unique(con, "raw", "k", ["a", "b"])
+    assert not res["passed"] and res["metadata"]["duplicate_keys"] == 1
+    assert check_key_unique(con, "raw", "k", ["b", "a"])["metadata"]["duplicate_keys"] == 1
+
+
+def test_second_writer_gets_a_clear_busy_error(warehouse):
+    """While another process holds the warehouse, connect() raises WarehouseBusyError at once."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(warehouse)!r})
+            print("ready", flush=True)
+            sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(wh.WarehouseBusyError, match="in use by another process"):
+            wh.connect(warehouse)
+    finally:
+        holder.communicate("\n", timeout=30)
+    wh.connect(warehouse).close()
