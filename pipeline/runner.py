@@ -16,6 +16,7 @@ from pipeline.lib.paths import warehouse_path
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+LOG_LEVEL = os.environ.get("PIPELINE_LOG_LEVEL", "INFO")
 
 
 def _instance() -> dg.DagsterInstance:
@@ -64,8 +65,9 @@ def materialize_all(select: list[str] | None = None) -> bool:
                 print("no event files found: event assets skipped")
                 continue
             tags = {RANGE_START: rng[0], RANGE_END: rng[1]}
-        result = job.execute_in_process(instance=instance, asset_selection=sorted(stage),
-                                        tags=tags, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}},
+            instance=instance, asset_selection=sorted(stage), tags=tags, raise_on_error=False)
         ok &= result.success
     return ok
 
@@ -75,8 +77,8 @@ def summary(seconds: float) -> str:
     con = warehouse.connect(warehouse_path(), read_only=True)
     try:
         tables = con.execute(
-            "SELECT table_schema, table_name, estimated_size FROM duckdb_tables() "
-            "ORDER BY table_schema, table_name").fetchall()
+            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
+            "ORDER BY schema_name, table_name").fetchall()
         log = dict(
             ((r[0]), r[1:]) for r in con.execute(
                 "SELECT table_name, count(*), sum(rows_read), sum(loaded), sum(quarantined), "

@@ -1,6 +1,5 @@
 """Materialization metadata: provenance of the input file and a profile of the output table."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

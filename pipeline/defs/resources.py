@@ -4,7 +4,6 @@ Holding the connection for the run makes DuckDB's file lock a run-level lock: a 
 concurrent run fails at start with a clear message instead of interleaving writes.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional

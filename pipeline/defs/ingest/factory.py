@@ -1,6 +1,5 @@
 """Build one ``raw/<table>`` asset and its blocking checks from each registry entry."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 
