@@ -63,7 +63,7 @@ def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
                            for i in ingests], how="vertical_relaxed") if ingests else (
             pl.DataFrame(schema=EVENT_COLUMNS))
         wh.write_table(con, "raw", "events", frame, files=ingests, partition_year=year,
-                       run_id=context.run_id)
+                       run_id=context.run.run_id)
         written.append(frame)
         logs.extend(ingests)
     frame = pl.concat(written, how="vertical_relaxed")

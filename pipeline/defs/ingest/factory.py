@@ -48,7 +48,7 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
         result = spec.parser(files[0])
         ingest = wh.FileIngest(src.name, files[0], result, started, _now())
         wh.write_table(warehouse.con, "raw", spec.name, result.frame, files=[ingest],
-                       run_id=context.run_id)
+                       run_id=context.run.run_id)
         context.log.info(f"raw.{spec.name}: {result.loaded} rows from {files[0]}")
         yield dg.MaterializeResult(
             metadata={**file_metadata(src, ingest), **frame_metadata(result.frame)})
