@@ -128,6 +128,7 @@ class CameoCodes(pa.DataFrameModel):
 
 CAMEO = Source(
     name="cameo",
+    required=True,  # events are validated against it
     title="CAMEO event codes with Goldstein weights (andybega/icews data-raw/cameo-codes.csv)",
     version="andybega/icews commit 3746c729551f5fcb5a49f643f82638011a5fcfec",
     citation="""@misc{gerner2002cameo,
