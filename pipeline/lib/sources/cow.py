@@ -92,38 +92,6 @@ def parse_country_codes(path: Path) -> ParseResult:
 _YEAR = {"ge": 1816, "le": 2100}
 
 
-class CowStates(pa.DataFrameModel):
-    """State-system membership spells (COW v2016)."""
-
-    stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
-    ccode: pl.Int32 = pa.Field(ge=1, le=999)
-    statenme: pl.Utf8
-    styear: pl.Int32 = pa.Field(**_YEAR)
-    stmonth: pl.Int8 = pa.Field(ge=1, le=12)
-    stday: pl.Int8 = pa.Field(ge=1, le=31)
-    endyear: pl.Int32 = pa.Field(**_YEAR)
-    endmonth: pl.Int8 = pa.Field(ge=1, le=12)
-    endday: pl.Int8 = pa.Field(ge=1, le=31)
-    version: pl.Int32
-
-    class Config:
-        strict = True
-        unique = ["ccode", "styear", "stmonth", "stday"]
-
-
-class CowSystem(pa.DataFrameModel):
-    """State-years of the COW state system (v2016)."""
-
-    stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
-    ccode: pl.Int32 = pa.Field(ge=1, le=999)
-    year: pl.Int32 = pa.Field(**_YEAR)
-    version: pl.Int32
-
-    class Config:
-        strict = True
-        unique = ["ccode", "year"]
-
-
 class CowMajors(pa.DataFrameModel):
     """Major-power spells (COW v2016)."""
 
@@ -140,6 +108,25 @@ class CowMajors(pa.DataFrameModel):
     class Config:
         strict = True
         unique = ["ccode", "styear", "stmonth", "stday"]
+
+
+class CowStates(CowMajors):
+    """State-system membership spells (COW v2016): the spell layout plus the state name."""
+
+    statenme: pl.Utf8
+
+
+class CowSystem(pa.DataFrameModel):
+    """State-years of the COW state system (v2016)."""
+
+    stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
+    ccode: pl.Int32 = pa.Field(ge=1, le=999)
+    year: pl.Int32 = pa.Field(**_YEAR)
+    version: pl.Int32
+
+    class Config:
+        strict = True
+        unique = ["ccode", "year"]
 
 
 class CowCountryCodes(pa.DataFrameModel):
