@@ -38,6 +38,9 @@ def _stages(graph, keys: set[dg.AssetKey]) -> list[tuple[set[dg.AssetKey], bool]
     return [(before, False), (partitioned & keys, True), (after & keys, False)]
 
 
+CHECKS: list[tuple[str, str, bool, str]] = []  # (asset, check, passed, severity) of the last run
+
+
 def materialize_all(select: list[str] | None = None) -> bool:
     """Materialize everything (or ``select``); returns False if any step or check failed."""
     from pipeline.definitions import defs as load_defs
@@ -55,6 +58,7 @@ def materialize_all(select: list[str] | None = None) -> bool:
     job = defs.resolve_implicit_global_asset_job_def()
     instance = _instance()
     ok = True
+    CHECKS.clear()
     for stage, is_partitioned in _stages(graph, keys):
         if not stage:
             continue
@@ -69,6 +73,9 @@ def materialize_all(select: list[str] | None = None) -> bool:
             run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}},
             instance=instance, asset_selection=sorted(stage), tags=tags, raise_on_error=False)
         ok &= result.success
+        for ev in result.get_asset_check_evaluations():
+            CHECKS.append((ev.asset_key.to_user_string(), ev.check_name, ev.passed,
+                           ev.severity.value))
     return ok
 
 
@@ -93,6 +100,9 @@ def summary(seconds: float) -> str:
                 files, read, _, q, d = log[full]
                 extra = f"  {files:5d}  {read:>10,d}  {q:>11,d}  {d:>12,d}"
             lines.append(f"{full:40s} {n:>10,d}{extra}")
+        failed = [c for c in CHECKS if not c[2]]
+        lines.append(f"checks: {len(CHECKS) - len(failed)} passed, {len(failed)} did not pass")
+        lines.extend(f"  {sev:5s} {asset}: {name}" for asset, name, _, sev in failed)
         lines.append(f"done in {seconds:.1f} s")
         return "\n".join(lines)
     finally:

@@ -69,3 +69,31 @@ def check_reconciles(con: duckdb.DuckDBPyConnection, schema: str, table: str) ->
     if bad.height:
         meta["unreconciled_files"] = str(bad)
     return {"passed": passed, "metadata": meta}
+
+
+def ccode_columns(columns: list[str]) -> list[str]:
+    """The COW-code columns of a table that also has a ``year`` (what membership can check)."""
+    if "year" not in columns:
+        return []
+    return [c for c in ("ccode", "ccode1", "ccode2", "source_ccode", "target_ccode")
+            if c in columns]
+
+
+def check_ccodes_in_system(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                           columns: list[str]) -> dict:
+    """Count rows whose ccode is not a COW system member in that year (drift, not an error:
+    e.g. Belarus and Ukraine vote in the UN before they are COW states)."""
+    meta: dict = {}
+    total = 0
+    for col in columns:
+        c = f'"{col}"'
+        n, sample = con.execute(
+            f"SELECT count(*), list(DISTINCT {c} || '/' || year)[:10] "
+            f"FROM {qualified(schema, table)} x WHERE {c} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM raw.cow_system s WHERE s.ccode = x.{c} AND s.year = x.year)"
+        ).fetchone()
+        meta[f"{col}_outside_system"] = int(n)
+        if n:
+            meta[f"{col}_sample"] = ", ".join(sample or [])
+        total += n
+    return {"passed": total == 0, "metadata": meta}

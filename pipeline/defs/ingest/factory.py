@@ -8,12 +8,20 @@ import dagster as dg
 from pipeline.defs.resources import Warehouse
 from pipeline.lib import warehouse as wh
 from pipeline.lib.registry import RawTable
-from pipeline.lib.validation import check_key_unique, check_reconciles, check_schema
+from pipeline.lib.validation import (
+    ccode_columns,
+    check_ccodes_in_system,
+    check_key_unique,
+    check_reconciles,
+    check_schema,
+)
 from pipeline.defs.meta import file_metadata, frame_metadata
 
 CHECK_SCHEMA = "schema"
 CHECK_KEY = "unique_key"
 CHECK_COUNTS = "counts_reconcile"
+CHECK_MEMBERS = "ccodes_in_system"
+SYSTEM = dg.AssetKey(["raw", "cow_system"])
 
 
 def _now() -> datetime:
@@ -76,4 +84,17 @@ def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
     def _counts(warehouse: Warehouse) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(**check_reconciles(warehouse.con, "raw", spec.name))
 
-    return [_schema, _key, _counts]
+    checks = [_schema, _key, _counts]
+    cols = ccode_columns(list(spec.schema.to_schema().columns))
+    if cols and spec.name != "cow_system":
+
+        @dg.asset_check(asset=key, name=CHECK_MEMBERS, blocking=False, additional_deps=[SYSTEM],
+                        description=f"Rows whose {cols} is not a COW system member that year "
+                                    "(a warning: such rows are real, e.g. UN members before "
+                                    "COW membership).")
+        def _members(warehouse: Warehouse) -> dg.AssetCheckResult:
+            res = check_ccodes_in_system(warehouse.con, "raw", spec.name, cols)
+            return dg.AssetCheckResult(severity=dg.AssetCheckSeverity.WARN, **res)
+
+        checks.append(_members)
+    return checks
