@@ -59,6 +59,54 @@ def _cmd_cite(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from pipeline.lib import fetch
+    from pipeline.lib.catalog import all_sources
+
+    sources = all_sources()
+    if args.source:
+        by_name = {s.name: s for s in sources}
+        unknown = [n for n in args.source if n not in by_name]
+        if unknown:
+            print(f"error: unknown source(s) {', '.join(unknown)}; known: "
+                  f"{', '.join(by_name)}", file=sys.stderr)
+            return EXIT_USAGE
+        sources = [by_name[n] for n in dict.fromkeys(args.source)]
+    items = fetch.plan(sources, with_sizes=True)
+    if not items:
+        print("nothing to fetch: every file with a publisher download is already present")
+        return EXIT_OK
+    print(f"plan: {len(items)} file(s) to download")
+    for it in items:
+        resume = (f", resuming from {fetch.human_size(it.part.stat().st_size)}"
+                  if it.part.is_file() else "")
+        check = "sha256 known" if it.sha256 else "no sha256 in registry"
+        print(f"  {it.source}/{it.file} ({fetch.human_size(it.size)}, {check}{resume})\n"
+              f"    from {it.url}\n    to   {it.dest}")
+    if args.dry_run:
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("error: not a terminal; pass --yes to download", file=sys.stderr)
+            return EXIT_USAGE
+        if input(f"Download {len(items)} file(s)? [y/N] ").strip().lower() not in {"y", "yes"}:
+            print("aborted: nothing downloaded")
+            return EXIT_FAILED
+    failed = 0
+    for it in items:
+        try:
+            path = fetch.fetch(it, progress=True)
+        except (fetch.FetchError, OSError) as exc:
+            failed += 1
+            print(f"[FAILED] {it.source}/{it.file}: {exc}")
+            continue
+        print(f"[ok] {it.source}/{it.file} -> {path} "
+              f"({fetch.human_size(path.stat().st_size)}, {fetch.verified(it, path)})")
+    print(f"fetched {len(items) - failed} of {len(items)} file(s)"
+          + (f"; {failed} failed" if failed else ""))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pipeline",
@@ -74,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cite", help="BibTeX for every source found (or --all)")
     c.add_argument("--all", action="store_true", help="include sources that are not present")
     c.set_defaults(func=_cmd_cite)
+    f = sub.add_parser("fetch", help="download missing source files from their publishers")
+    f.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    f.add_argument("--source", nargs="+", action="extend", metavar="NAME", default=None,
+                   help="only these sources (default: every source with a download URL)")
+    f.add_argument("--yes", action="store_true", help="download without asking")
+    f.set_defaults(func=_cmd_fetch)
     return p
 
 

@@ -165,7 +165,8 @@ STATE_SYSTEM = Source(
     download={
         "states2016.csv": "https://correlatesofwar.org/wp-content/uploads/states2016.csv",
         "system2016.csv": "https://correlatesofwar.org/wp-content/uploads/system2016.csv",
-        "COW-country-codes.csv":
+        # Saved under the name the registry (and the shared mirror) uses for this file.
+        "COW country codes.csv":
             "https://correlatesofwar.org/wp-content/uploads/COW-country-codes.csv",
     },
     note="COW country codes.csv has bare-CR line endings and 26 duplicate lines.",

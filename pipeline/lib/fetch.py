@@ -1,0 +1,293 @@
+"""Fetch source files from their publishers: planned, resumable, checksum-verified.
+
+The registry looks for a source file in ``data/raw``, then in the shared mirror, and last
+downloads it from the publisher where :attr:`Source.download` names a direct file, with the
+checksum verified. :func:`plan` lists the files still missing, :func:`fetch` downloads one of
+them and :func:`obtain` chains the lookup and the download for one source.
+
+A download always goes to ``<first raw dir>/<source>/<file>`` (``data/raw`` by default), never
+to the shared mirror. It is streamed to ``<file>.part`` and moved onto the final name with
+:func:`os.replace` only once it is complete and its sha256 (when the registry knows it) matches,
+so a half file never sits under the final name. An interrupted download keeps its ``.part``;
+the next :func:`fetch` resumes it with an HTTP ``Range`` request (RFC 9110 §14).
+
+Environment variables (optional):
+
+``PIPELINE_ALLOW_DOWNLOAD``
+    ``1`` lets :func:`obtain` download a missing source from its publisher. Off by default, so
+    tests and offline runs never touch the network. ``pipeline fetch`` downloads regardless.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import hashlib
+import http.client
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from tqdm import tqdm
+
+from pipeline.lib.paths import raw_dirs
+from pipeline.lib.provenance import sha256_file
+from pipeline.lib.registry import Source
+
+_USER_AGENT = "pipeline-fetch/0.1 (+open research pipeline; python-urllib)"
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+
+
+class FetchError(RuntimeError):
+    """A download failed: HTTP error, unreachable host, truncated body or checksum mismatch."""
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    """One file to download: where from, where to, and what to expect."""
+
+    source: str
+    file: str
+    url: str
+    dest: Path
+    sha256: str | None = None
+    size: int | None = None
+
+    @property
+    def part(self) -> Path:
+        """The partial download beside the destination."""
+        return self.dest.with_name(self.dest.name + ".part")
+
+
+def plan(sources: Iterable[Source], dest_root: Path | None = None, *,
+         with_sizes: bool = False, timeout: float = 10.0) -> list[FetchItem]:
+    """Files that have a download URL and are not present in any raw directory.
+
+    Parameters
+    ----------
+    sources
+        Registry sources; each file of ``Source.download`` is considered.
+    dest_root
+        Directory receiving ``<source>/<file>``; default the first of ``raw_dirs()``.
+    with_sizes
+        Ask each URL for its size with a HEAD request (``None`` when the server does not say).
+    timeout
+        Seconds per HEAD request.
+
+    Returns
+    -------
+    list[FetchItem]
+        In registry order. A file counts as present when ``Source.find`` sees it under its
+        name (in any raw directory and any of the source's folders or patterns) or it
+        already exists at the destination.
+    """
+    root = Path(dest_root) if dest_root is not None else raw_dirs()[0]
+    items: list[FetchItem] = []
+    for s in sources:
+        if not s.download:
+            continue
+        have = {p.name for p in s.find(every=True)}
+        for name, url in s.download.items():
+            if PurePath(name).name != name or name in {"", ".", ".."}:
+                raise ValueError(f"{s.name}: download file name {name!r} is not a plain name")
+            dest = root / s.name / name
+            if name in have or dest.is_file() or s.find((glob.escape(name),)):
+                continue
+            size = _head_size(url, timeout) if with_sizes else None
+            items.append(FetchItem(s.name, name, url, dest, s.sha256.get(name), size))
+    return items
+
+
+def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30,
+          chunk: int = 1 << 20) -> Path:
+    """Download one planned file, resuming a ``.part`` left by an earlier attempt.
+
+    Parameters
+    ----------
+    item
+        What to download (from :func:`plan`).
+    progress
+        Show a tqdm progress bar on stderr.
+    timeout
+        Seconds to connect and per socket read.
+    chunk
+        Bytes read and written at a time.
+
+    Returns
+    -------
+    Path
+        ``item.dest``, complete and (when ``item.sha256`` is known) verified.
+
+    Raises
+    ------
+    FetchError
+        On an HTTP error (status and URL), an unreachable host, a truncated body (the
+        ``.part`` is kept for resuming) or a sha256 mismatch (the ``.part`` is deleted).
+    """
+    part = item.part
+    part.parent.mkdir(parents=True, exist_ok=True)
+    offset = part.stat().st_size if part.is_file() else 0
+    try:
+        resp = _open(item.url, offset, timeout)
+    except _RangeNotSatisfiable:  # the .part is as long as the file or longer: start over
+        part.unlink(missing_ok=True)
+        offset = 0
+        resp = _open(item.url, 0, timeout)
+    with resp:
+        if resp.status != 206:
+            offset = 0  # no Range sent, or the server ignored it (200): restart from zero
+        elif not _starts_at(resp, offset):
+            part.unlink(missing_ok=True)
+            raise FetchError(f"{item.url}: the server answered a range other than bytes="
+                             f"{offset}-; the partial file was deleted, run fetch again")
+        total = _expected_total(resp, offset)
+        digest = hashlib.sha256()
+        if offset:
+            with open(part, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+        got, error = offset, None
+        with open(part, "ab" if offset else "wb") as fh, tqdm(
+                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=item.file, file=sys.stderr, disable=not progress) as bar:
+            while True:
+                try:
+                    block = resp.read(chunk)
+                except (http.client.HTTPException, OSError) as exc:  # reset, timeout, bad chunk
+                    error = exc
+                    break
+                if not block:
+                    break
+                fh.write(block)
+                digest.update(block)
+                got += len(block)
+                bar.update(len(block))
+            fh.flush()
+            os.fsync(fh.fileno())
+    if total is not None and got > total:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{item.url}: got {got} bytes but the server announced {total}; "
+                         "the partial file was deleted")
+    if error is not None or (total is not None and got < total):
+        of = f"of {total} " if total is not None else ""
+        why = f" ({type(error).__name__}: {error})" if error is not None else ""
+        raise FetchError(f"{item.url}: truncated: got {got} {of}bytes, run fetch again to "
+                         f"resume{why}")
+    actual = digest.hexdigest()
+    if item.sha256 and actual != item.sha256.lower():
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{item.url}: sha256 mismatch: expected {item.sha256}, got {actual}; "
+                         "the download was deleted")
+    os.replace(part, item.dest)
+    return item.dest
+
+
+def obtain(source: Source, patterns: tuple[str, ...] | None = None,
+           allow_download: bool | None = None) -> list[Path]:
+    """Find a source's files, downloading them from the publisher if allowed and missing.
+
+    Parameters
+    ----------
+    source
+        The registry source.
+    patterns
+        As for ``Source.find``; only downloads whose file name matches one of them (or the
+        source's own patterns) are fetched.
+    allow_download
+        Default: ``PIPELINE_ALLOW_DOWNLOAD=1`` in the environment (off otherwise).
+
+    Returns
+    -------
+    list[Path]
+        ``source.find(patterns)`` after any download (empty when still missing).
+
+    Raises
+    ------
+    FetchError
+        When a permitted download fails.
+    """
+    hits = source.find(patterns)
+    if hits or not _downloads_allowed(allow_download):
+        return hits
+    wanted = [PurePath(p).name for p in (patterns or source.patterns)]
+    for item in plan([source]):
+        if any(fnmatch.fnmatchcase(item.file, w) for w in wanted):
+            fetch(item, progress=sys.stderr.isatty())
+    return source.find(patterns)
+
+
+def human_size(n: int | None) -> str:
+    """``'12.3 MB'`` style size (decimal units), or ``'size unknown'``."""
+    if n is None:
+        return "size unknown"
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def verified(item: FetchItem, path: Path) -> str:
+    """Checksum note for a fetched file: ``sha256 verified``, or its digest when not known."""
+    return "sha256 verified" if item.sha256 else f"sha256={sha256_file(path)} (not in registry)"
+
+
+class _RangeNotSatisfiable(Exception):
+    pass
+
+
+def _downloads_allowed(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return os.environ.get("PIPELINE_ALLOW_DOWNLOAD", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
+    headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    try:
+        return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                      timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 416 and offset:
+            raise _RangeNotSatisfiable from exc
+        raise FetchError(f"HTTP {exc.code} {exc.reason} for {url}") from exc
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"cannot download {url}: {reason}") from exc
+
+
+def _starts_at(resp: http.client.HTTPResponse, offset: int) -> bool:
+    """Whether a 206 answer's Content-Range starts at ``offset`` (assumed without the header)."""
+    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
+    return m is None or int(m.group(1)) == offset
+
+
+def _expected_total(resp: http.client.HTTPResponse, offset: int) -> int | None:
+    """Full file size implied by the headers, or None when the server does not say."""
+    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
+    if resp.status == 206 and m and m.group(3) != "*":
+        return int(m.group(3))
+    length = resp.headers.get("Content-Length")
+    if length is None or not length.strip().isdigit():
+        return None
+    return offset + int(length) if resp.status == 206 else int(length)
+
+
+def _head_size(url: str, timeout: float) -> int | None:
+    req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": _USER_AGENT,
+                                                               "Accept-Encoding": "identity"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            length = resp.headers.get("Content-Length")
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+        return None
+    return int(length) if length and length.strip().isdigit() else None
