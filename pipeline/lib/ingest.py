@@ -164,7 +164,21 @@ def decode(data: bytes, label: str, encoding: str = "utf-8") -> tuple[str, list[
 # --------------------------------------------------------------------------- text tables
 
 
+def _check_header_bytes(label: str, data: bytes, bad: list[tuple[int, int]],
+                        encoding: str) -> None:
+    """A header that does not decode is an unreadable file, not a delimiter problem."""
+    if bad and bad[0][0] == 1:
+        hint = " (the file starts with a UTF-16 byte-order mark)" if data[:2] in (
+            b"\xff\xfe", b"\xfe\xff") else ""
+        raise InputError(label, f"header is not valid {encoding}{hint}", line=1,
+                         column=f"byte {bad[0][1]}")
+
+
 def _check_header(label: str, header: list[str], expected: list[str]) -> None:
+    dup = next((n for i, n in enumerate(header) if n in header[:i]), None)
+    if dup is not None:
+        raise InputError(label, f"column {dup!r} appears twice in the header", line=1,
+                         column=dup)
     missing = [c for c in expected if c not in header]
     if missing:
         col = missing[0]
@@ -197,12 +211,15 @@ def read_table_text(path: Path, *, sep: str, expected: list[str], header: bool =
     text, bad = decode(data, label, encoding)
     if header:
         first, _, body = text.partition("\n")
+        _check_header_bytes(label, data, bad, encoding)
         names = next(csv.reader([first], delimiter=sep)) if quoted else first.split(sep)
         names = [n.strip().lstrip("\ufeff") for n in names]
         if len(names) <= 1 and len(expected) > 1:
             raise InputError(label, f"wrong delimiter or header: expected {sep!r}-separated "
                              f"columns {expected}, found {first[:80]!r}", line=1)
         _check_header(label, names, expected)
+        if not body.strip() and not bad:
+            raise InputError(label, "no data rows after the header (truncated file?)", line=2)
         offset = 2
     else:
         names, body, offset = list(expected), text, 1
@@ -342,6 +359,11 @@ def _cast(name: str, dtype) -> pl.Expr:
                                 return_dtype=pl.Boolean)
     if dtype == pl.Utf8:
         return pl.col(name)
+    if dtype in (pl.Float32, pl.Float64):
+        # "nan"/"inf" cast without error but are not values: they would pass range checks
+        # (NaN sorts above every number in Polars), so they are rejected like other text.
+        f = c.cast(dtype, strict=False)
+        return pl.when(f.is_finite()).then(f).otherwise(None)
     if dtype == pl.Date:
         # Polars 2 no longer casts strings to Date; parse ISO dates, failures become NULL.
         return c.str.to_date("%Y-%m-%d", strict=False)

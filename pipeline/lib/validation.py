@@ -9,7 +9,7 @@ import duckdb
 import pandera.errors as pa_errors
 import polars as pl
 
-from pipeline.lib.warehouse import qualified, read_table
+from pipeline.lib.warehouse import qualified, read_table, table_exists
 
 _SAMPLE = 20
 
@@ -49,7 +49,8 @@ def check_key_unique(con: duckdb.DuckDBPyConnection, schema: str, table: str,
 
 
 def check_reconciles(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
-    """Every logged file reconciles, the table holds the loaded rows, quarantine matches."""
+    """Every logged file reconciles, the table holds the loaded rows (at least one), and the
+    quarantine holds the quarantined ones."""
     name = f"{schema}.{table}"
     log = con.execute(
         "SELECT source_file, partition_year, rows_read, loaded, quarantined, deduplicated "
@@ -61,7 +62,8 @@ def check_reconciles(con: duckdb.DuckDBPyConnection, schema: str, table: str) ->
                      + pl.col("deduplicated"))
     loaded = int(log["loaded"].sum()) if log.height else 0
     logged_q = int(log["quarantined"].sum()) if log.height else 0
-    passed = bad.height == 0 and loaded == rows and logged_q == quarantined and log.height > 0
+    passed = (bad.height == 0 and loaded == rows and logged_q == quarantined
+              and log.height > 0 and rows > 0)
     meta = {"files": log.height, "rows_read": int(log["rows_read"].sum()) if log.height else 0,
             "loaded": loaded, "table_rows": int(rows), "quarantined": logged_q,
             "quarantine_rows": int(quarantined),
@@ -82,16 +84,20 @@ def ccode_columns(columns: list[str]) -> list[str]:
 def check_ccodes_in_system(con: duckdb.DuckDBPyConnection, schema: str, table: str,
                            columns: list[str]) -> dict:
     """Count rows whose ccode is not a COW system member in that year (drift, not an error:
-    e.g. Belarus and Ukraine vote in the UN before they are COW states)."""
-    meta: dict = {}
+    e.g. Belarus and Ukraine vote in the UN before they are COW states). Years after the
+    system file's last year cannot be checked and are not counted."""
+    if not table_exists(con, "raw", "cow_system"):
+        return {"passed": False, "metadata": {"error": "raw.cow_system is not loaded"}}
+    last = con.execute("SELECT max(year) FROM raw.cow_system").fetchone()[0]
+    meta: dict = {"system_last_year": int(last)}
     total = 0
     for col in columns:
         c = f'"{col}"'
         n, sample = con.execute(
             f"SELECT count(*), list(DISTINCT {c} || '/' || year)[:10] "
-            f"FROM {qualified(schema, table)} x WHERE {c} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM raw.cow_system s WHERE s.ccode = x.{c} AND s.year = x.year)"
-        ).fetchone()
+            f"FROM {qualified(schema, table)} x WHERE {c} IS NOT NULL AND year <= ? AND NOT "
+            f"EXISTS (SELECT 1 FROM raw.cow_system s WHERE s.ccode = x.{c} AND s.year = x.year)",
+            [last]).fetchone()
         meta[f"{col}_outside_system"] = int(n)
         if n:
             meta[f"{col}_sample"] = ", ".join(sample or [])

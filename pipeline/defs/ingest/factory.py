@@ -79,8 +79,8 @@ def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
         return dg.AssetCheckResult(**check_key_unique(warehouse.con, "raw", spec.name, spec.key))
 
     @dg.asset_check(asset=key, name=CHECK_COUNTS, blocking=True,
-                    description="For every file: read = loaded + quarantined + deduplicated, and "
-                                "the table holds exactly the loaded rows.")
+                    description="For every file: read = loaded + quarantined + deduplicated; the "
+                                "table is not empty and holds exactly the loaded rows.")
     def _counts(warehouse: Warehouse) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(**check_reconciles(warehouse.con, "raw", spec.name))
 

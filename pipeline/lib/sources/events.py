@@ -34,6 +34,7 @@ from __future__ import annotations
 import gzip
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandera.polars as pa
@@ -125,8 +126,10 @@ def first_line(path: Path) -> str:
         else:
             with open(path, "rb") as fh:
                 raw = fh.readline()
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(path, f"cannot read ({exc})", line=1) from exc
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        kind = ("corrupt or truncated gzip" if path.name.lower().endswith(".gz") else
+                "corrupt zip archive" if path.name.lower().endswith(".zip") else "cannot read")
+        raise InputError(path, f"{kind} ({exc})", line=1) from exc
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
 
 

@@ -1,0 +1,162 @@
+"""The engines ``ingest_bench.py`` times: file -> directed dyad-year aggregate.
+
+Every engine is a function ``(path: Path, fmt: str) -> pl.DataFrame | None`` (``fmt`` is
+``"icews"`` or ``"gdelt"``) returning the aggregate in :data:`AGG_SCHEMA`: one row per
+(source country, target country, year), NULL countries kept as their own group, with the
+event count and the sum of the file's weight (ICEWS ``Intensity`` / GDELT
+``GoldsteinScale``). It may also return ``(frame, info)`` with a small JSON-able ``info``
+dict (e.g. rows loaded/quarantined). ``floor`` returns None: it only reads the bytes.
+
+A new pipeline path is plugged in with ``--engine NAME=module:function`` (the module is
+imported before the clock starts, so only the call is timed).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+CAMEO_CSV = REPO.parent / "shared" / "data" / "raw" / "icews_sample" / "cameo-codes.csv"
+AGG_SCHEMA = {"source": pl.Utf8, "target": pl.Utf8, "year": pl.Int32, "n": pl.Int64,
+              "intensity": pl.Float64}
+KEYS = ["source", "target", "year"]
+ICEWS_COLUMNS = ("Event ID", "Event Date", "Source Name", "Source Sectors", "Source Country",
+                 "Event Text", "CAMEO Code", "Intensity", "Target Name", "Target Sectors",
+                 "Target Country", "Story ID", "Sentence Number", "Publisher", "City",
+                 "District", "Province", "Country", "Latitude", "Longitude")
+GDELT_COLUMNS = tuple(f"c{i}" for i in range(58))
+# what each format calls the four columns the aggregate needs
+LAYOUT = {
+    "icews": {"header": True, "null": "NA", "columns": ICEWS_COLUMNS,
+              "source": "Source Country", "target": "Target Country", "date": "Event Date",
+              "weight": "Intensity"},
+    "gdelt": {"header": False, "null": "", "columns": GDELT_COLUMNS,
+              "source": "c7", "target": "c17", "date": "c1", "weight": "c30"},
+}
+# modules each engine needs, imported by the worker before the clock starts. duckdb 1.5
+# imports pandas the first time it binds a Python parameter (~1 s, once per process), so
+# that import is paid before the clock too.
+IMPORTS = {"duckdb_agg": ["duckdb", "pandas"], "pandas_agg": ["pandas"],
+           "pipeline_current": ["pipeline.lib.sources.events", "pipeline.lib.sources.cameo"]}
+
+def _struct(types: dict[str, str]) -> str:
+    return "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+
+
+def _types(fmt: str) -> dict[str, str]:
+    lay = LAYOUT[fmt]
+    types = {c: "VARCHAR" for c in lay["columns"]}
+    types[lay["weight"]] = "DOUBLE"
+    types[lay["date"]] = "DATE" if fmt == "icews" else "INTEGER"
+    return types
+
+
+# One statement per format, built once from the fixed column lists so DuckDB does not sniff;
+# the path is a parameter (STYLE section 7). The column struct is literal, not a parameter:
+# binding a Python dict costs ~1 s on first use (duckdb imports pandas to convert it).
+DUCKDB_ICEWS = """
+SELECT "Source Country" AS source, "Target Country" AS target,
+       CAST(year("Event Date") AS INTEGER) AS year, count(*) AS n, sum("Intensity") AS intensity
+FROM read_csv(?, delim = '\t', header = true, quote = '', escape = '', nullstr = 'NA',
+              columns = %s)
+GROUP BY ALL
+""" % _struct(_types("icews"))
+DUCKDB_GDELT = """
+SELECT c7 AS source, c17 AS target, CAST(c1 // 10000 AS INTEGER) AS year, count(*) AS n,
+       sum(c30) AS intensity
+FROM read_csv(?, delim = '\t', header = false, quote = '', escape = '', nullstr = '',
+              columns = %s)
+GROUP BY ALL
+""" % _struct(_types("gdelt"))
+
+
+def floor(path: Path, fmt: str) -> None:
+    """Read the file's bytes in 64 MiB blocks and discard them (the I/O floor)."""
+    with open(path, "rb", buffering=0) as fh:
+        while fh.read(1 << 26):
+            pass
+
+
+def duckdb_agg(path: Path, fmt: str) -> pl.DataFrame:
+    """DuckDB ``read_csv`` (explicit column types, no sniffing) + GROUP BY."""
+    import duckdb
+    sql = DUCKDB_ICEWS if fmt == "icews" else DUCKDB_GDELT
+    with duckdb.connect() as con:
+        return con.execute(sql, [str(path)]).pl().cast(AGG_SCHEMA)
+
+
+def polars_agg(path: Path, fmt: str) -> pl.DataFrame:
+    """Polars ``scan_csv`` + ``group_by``, collected with the streaming engine."""
+    lay = LAYOUT[fmt]
+    schema = {c: pl.Utf8 for c in lay["columns"]}
+    schema[lay["weight"]] = pl.Float64
+    schema[lay["date"]] = pl.Date if fmt == "icews" else pl.Int32
+    date = pl.col(lay["date"])
+    year = date.dt.year() if fmt == "icews" else date // 10000
+    return (
+        pl.scan_csv(path, separator="\t", has_header=lay["header"], schema=schema,
+                    quote_char=None, null_values=lay["null"] or None)
+        .group_by(
+            pl.col(lay["source"]).alias("source"),
+            pl.col(lay["target"]).alias("target"),
+            year.cast(pl.Int32).alias("year"),
+        )
+        .agg(pl.len().cast(pl.Int64).alias("n"), pl.col(lay["weight"]).sum().alias("intensity"))
+        .collect(engine="streaming")
+        .cast(AGG_SCHEMA)
+    )
+
+
+def pandas_agg(path: Path, fmt: str) -> pl.DataFrame:
+    """Plain pandas: C-engine ``read_csv`` of the four columns + ``groupby``."""
+    import pandas as pd
+    lay = LAYOUT[fmt]
+    if fmt == "icews":
+        cols = [lay["source"], lay["target"], lay["date"], lay["weight"]]
+        df = pd.read_csv(path, sep="\t", usecols=cols, quoting=csv.QUOTE_NONE,
+                         na_values=["NA"], keep_default_na=False,
+                         dtype={c: str for c in cols[:3]} | {cols[3]: "float64"})
+        year = pd.to_datetime(df[lay["date"]], format="%Y-%m-%d").dt.year
+    else:
+        df = pd.read_csv(path, sep="\t", header=None, usecols=[1, 7, 17, 30],
+                         quoting=csv.QUOTE_NONE, na_values=[""], keep_default_na=False,
+                         dtype={1: "int64", 7: str, 17: str, 30: "float64"})
+        df.columns = [lay["date"], lay["source"], lay["target"], lay["weight"]]
+        year = df[lay["date"]] // 10000
+    df = df.assign(year=year.astype("int32"))
+    out = (df.groupby([lay["source"], lay["target"], "year"], dropna=False, sort=False)
+           [lay["weight"]].agg(["size", "sum"]).reset_index())
+    out.columns = ["source", "target", "year", "n", "intensity"]
+    return pl.from_pandas(out, nan_to_null=True).cast(AGG_SCHEMA)
+
+
+def pipeline_current(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """The pipeline as it is: ``parse_event_file`` (the raw/events asset's per-file step),
+    then the dyad-year aggregate of the loaded rows (``raw_goldstein`` = the file's weight)."""
+    from pipeline.lib.sources.cameo import parse_cameo_codes
+    from pipeline.lib.sources.events import parse_event_file
+    cameo = parse_cameo_codes(CAMEO_CSV).frame
+    result = parse_event_file(path, cameo)
+    agg = (result.frame.lazy()
+           .group_by(pl.col("source_country").alias("source"),
+                     pl.col("target_country").alias("target"),
+                     pl.col("year").cast(pl.Int32))
+           .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("raw_goldstein").sum()
+                .alias("intensity"))
+           .collect()
+           .cast(AGG_SCHEMA))
+    return agg, {"rows_read": result.rows_read, "loaded": result.loaded,
+                 "quarantined": result.quarantine.height, "deduplicated": result.deduplicated}
+
+
+ENGINES = {
+    "floor": "bench.engines:floor",
+    "duckdb": "bench.engines:duckdb_agg",
+    "polars": "bench.engines:polars_agg",
+    "pandas": "bench.engines:pandas_agg",
+    "pipeline": "bench.engines:pipeline_current",
+}
+RAW_ENGINES = ("duckdb", "polars")
