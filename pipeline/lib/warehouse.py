@@ -189,3 +189,17 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, table]).fetchone()[0] > 0
+
+
+def drop_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Drop a table and its ingest-log and quarantine rows (a source that is no longer there)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ensure_schemas(con)
+        con.execute(f"DROP TABLE IF EXISTS {qualified(schema, table)}")
+        con.execute("DELETE FROM raw.ingest_log WHERE table_name = ?", [f"{schema}.{table}"])
+        con.execute("DELETE FROM raw.quarantine WHERE table_name = ?", [f"{schema}.{table}"])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

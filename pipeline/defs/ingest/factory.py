@@ -40,28 +40,37 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
         metadata={"source": src.name, "version": src.version, "publisher_url": src.url,
                   "key": list(spec.key), "required": spec.is_required},
         tags={"source": src.name},
-        output_required=False,
     )
-    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         files = src.find(spec.patterns)
         if not files:
             message = f"source missing: {src.where_to_get()}"
             if spec.is_required:
                 raise dg.Failure(description=message)
+            # An optional source that is absent: no table (downstream assets treat it as
+            # unavailable), and the asset says so instead of failing the run.
             context.log.warning(message)
-            yield dg.AssetObservation(asset_key=key, metadata={"status": "skipped",
-                                                                "message": message})
-            return
+            wh.drop_table(warehouse.con, "raw", spec.name)
+            return dg.MaterializeResult(metadata={"status": "missing", "message": message,
+                                                  "dagster/row_count": 0})
         started = _now()
         result = spec.parser(files[0])
         ingest = wh.FileIngest(src.name, files[0], result, started, _now())
         wh.write_table(warehouse.con, "raw", spec.name, result.frame, files=[ingest],
                        run_id=context.run.run_id)
         context.log.info(f"raw.{spec.name}: {result.loaded} rows from {files[0]}")
-        yield dg.MaterializeResult(
-            metadata={**file_metadata(src, ingest), **frame_metadata(result.frame)})
+        return dg.MaterializeResult(
+            metadata={"status": "loaded", **file_metadata(src, ingest),
+                      **frame_metadata(result.frame)})
 
     return _raw
+
+
+def _absent(warehouse: Warehouse, spec: RawTable) -> dg.AssetCheckResult | None:
+    """An optional source that is not present has no table: its checks pass, saying so."""
+    if spec.is_required or wh.table_exists(warehouse.con, "raw", spec.name):
+        return None
+    return dg.AssetCheckResult(passed=True, metadata={"skipped": "source missing, no table"})
 
 
 def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
@@ -71,18 +80,21 @@ def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
                     description=f"Rows of raw.{spec.name} satisfy the pandera schema "
                                 f"{spec.schema.__name__}.")
     def _schema(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(**check_schema(warehouse.con, "raw", spec.name, spec.schema))
+        return _absent(warehouse, spec) or dg.AssetCheckResult(
+            **check_schema(warehouse.con, "raw", spec.name, spec.schema))
 
     @dg.asset_check(asset=key, name=CHECK_KEY, blocking=True,
                     description=f"No two rows of raw.{spec.name} share the key {list(spec.key)}.")
     def _key(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(**check_key_unique(warehouse.con, "raw", spec.name, spec.key))
+        return _absent(warehouse, spec) or dg.AssetCheckResult(
+            **check_key_unique(warehouse.con, "raw", spec.name, spec.key))
 
     @dg.asset_check(asset=key, name=CHECK_COUNTS, blocking=True,
                     description="For every file: read = loaded + quarantined + deduplicated; the "
                                 "table is not empty and holds exactly the loaded rows.")
     def _counts(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(**check_reconciles(warehouse.con, "raw", spec.name))
+        return _absent(warehouse, spec) or dg.AssetCheckResult(
+            **check_reconciles(warehouse.con, "raw", spec.name))
 
     checks = [_schema, _key, _counts]
     cols = ccode_columns(list(spec.schema.to_schema().columns))
@@ -93,8 +105,9 @@ def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
                                     "(a warning: such rows are real, e.g. UN members before "
                                     "COW membership).")
         def _members(warehouse: Warehouse) -> dg.AssetCheckResult:
-            res = check_ccodes_in_system(warehouse.con, "raw", spec.name, cols)
-            return dg.AssetCheckResult(severity=dg.AssetCheckSeverity.WARN, **res)
+            return _absent(warehouse, spec) or dg.AssetCheckResult(
+                severity=dg.AssetCheckSeverity.WARN,
+                **check_ccodes_in_system(warehouse.con, "raw", spec.name, cols))
 
         checks.append(_members)
     return checks
