@@ -82,3 +82,62 @@ def test_diplomatic_exchange_codes_survive_as_codes(built):
     rows = q(con, "SELECT DR_at_1, DR_at_2, DE FROM raw.cow_diplomatic_exchange "
                   "WHERE ccode1 = 2 AND ccode2 = 40 AND year BETWEEN 1980 AND 2005")
     assert rows and set(rows) == {(9, 9, 0)}
+
+
+def test_state_year_has_exactly_the_system_members(built):
+    """One state-year per COW system member: France has no 1943 row; counts equal system2016."""
+    _, con = built
+    assert q(con, "SELECT count(*) FROM derived.state_year")[0][0] == 15_951
+    assert q(con, "SELECT count(*) FROM derived.state_year WHERE ccode = 220 AND year = 1943") == [(0,)]
+    ranks = dict(q(con, "SELECT ccode, cap_rank FROM derived.state_year WHERE year = 1970 "
+                        "AND ccode IN (2, 220, 732)"))
+    assert ranks == {2: 1, 220: 8, 732: 20}
+
+
+def test_diplomatic_measures_are_unavailable_with_only_the_excerpt(built):
+    """With only the 105-row excerpt the DE measures are NULL, not computed from a fragment."""
+    _, con = built
+    assert q(con, "SELECT count(de_pagerank), count(si_rank_de_pagerank_global) "
+                  "FROM derived.state_year") == [(0, 0)]
+    assert q(con, "SELECT count(si_rank_igo_full_global) FROM derived.state_year")[0][0] > 10_000
+
+
+@pytest.mark.parametrize("a, b, year, share", [(220, 2, 1967, 0.429), (220, 2, 1968, 0.490),
+                                               (732, 2, 2005, 0.219), (2, 732, 2005, 0.219)])
+def test_dyad_year_agreement_matches_published_shares(built, a, b, year, share):
+    """UN identical-vote shares in derived.dyad_year equal the METHODS §9 values (± 0.005)."""
+    _, con = built
+    got = q(con, "SELECT un_agree FROM derived.dyad_year WHERE ccode1 = ? AND ccode2 = ? "
+                 "AND year = ?", (a, b, year))[0][0]
+    assert got == pytest.approx(share, abs=0.005)
+
+
+def test_alliance_panel_holds_both_cases(built):
+    """US-ROK is in the panel 1953-2012 and US-France for its COW defense-pact years."""
+    _, con = built
+    spans = {j: (lo, hi, n) for j, lo, hi, n in q(
+        con, "SELECT junior, min(year), max(year), count(*) FROM derived.alliance_panel "
+             "WHERE senior = 2 AND junior IN (220, 732) GROUP BY junior")}
+    assert spans[732] == (1953, 2012, 60)
+    assert spans[220][:2] == (1949, 2012)
+
+
+def test_panel_lags_are_the_previous_year(built):
+    """si_*_l1 at t equals the junior's value at t-1 in the same dyad."""
+    _, con = built
+    rows = q(con, "SELECT a.si_rank_igo_full_global, b.si_rank_igo_full_global_l1 "
+                  "FROM derived.alliance_panel a JOIN derived.alliance_panel b "
+                  "ON a.junior = b.junior AND a.senior = b.senior AND b.year = a.year + 1 "
+                  "WHERE a.junior = 732 AND a.senior = 2")
+    assert len(rows) == 59 and all(x == y for x, y in rows)
+
+
+def test_case_series_covers_both_cases_with_monthly_copdab(built):
+    """The case series has yearly rows for both cases and monthly COPDAB rows for US-France."""
+    _, con = built
+    got = dict(q(con, "SELECT \"case\", count(*) FROM derived.case_series WHERE period = 'year' "
+                      "GROUP BY ALL"))
+    assert got == {"us_rok": 31, "us_france": 26}
+    monthly = q(con, "SELECT count(*) FROM derived.case_series WHERE \"case\" = 'us_france' "
+                     "AND period = 'month' AND copdab_net_coop IS NOT NULL")[0][0]
+    assert monthly == 12 * (1975 - 1950 + 1)  # COPDAB (1948-1978) covers every case month

@@ -111,16 +111,44 @@ def _directed_pairs(system: pl.DataFrame, nmc: pl.DataFrame, alliances: pl.DataF
     )
 
 
+def atop_level() -> pl.Expr:
+    """ATOP ordinal obligation (svmiller/fpsim after Chiba et al. 2022; METHODS §4):
+    3 defense or offense, 2 neutrality or consultation, 1 non-aggression only, 0 none."""
+    return (pl.when((pl.col("defense") == 1) | (pl.col("offense") == 1)).then(3)
+            .when((pl.col("neutral") == 1) | (pl.col("consul") == 1)).then(2)
+            .when(pl.col("nonagg") == 1).then(1).otherwise(0).cast(pl.Int8))
+
+
+def _with_atop(frame: pl.LazyFrame, atop: pl.DataFrame | None) -> pl.LazyFrame:
+    """ATOP level and defense flag when the ATOP file is loaded; NULL (cov_atop false) if not."""
+    if atop is None:
+        return frame.with_columns(pl.lit(None, pl.Int8).alias("atop_level"),
+                                  pl.lit(None, pl.Int8).alias("atop_defense"),
+                                  pl.lit(False).alias("cov_atop"))
+    lo, hi = int(atop["year"].min()), int(atop["year"].max())
+    covered = pl.col("year").is_between(lo, hi)
+    rows = atop.lazy().select(pl.col("stateA").alias("junior"), pl.col("stateB").alias("senior"),
+                              "year", atop_level().alias("atop_level"),
+                              pl.col("defense").alias("atop_defense"))
+    return (frame.join(rows, on=["junior", "senior", "year"], how="left")
+            .with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).alias(c)
+                          for c in ("atop_level", "atop_defense"))
+            .with_columns(covered.alias("cov_atop")))
+
+
 def build_dyad_year(system: pl.DataFrame, nmc: pl.DataFrame, alliances: pl.DataFrame,
                     un_agreement: pl.DataFrame, event_dy: pl.DataFrame, copdab_year: pl.DataFrame,
-                    mids: pl.DataFrame, netify: pl.DataFrame | None) -> pl.DataFrame:
+                    mids: pl.DataFrame, netify: pl.DataFrame | None,
+                    atop: pl.DataFrame | None = None) -> pl.DataFrame:
     """Directed dyad-years (ccode1 → ccode2) of system members, 1816-2016.
 
     ``cinc_ratio`` is CINC(ccode2) / CINC(ccode1), the panel's senior/junior convention.
-    Alliance flags are 0 for unallied dyads up to the last COW alliance year and NULL after.
+    Alliance flags are 0 for unallied dyads up to the last COW alliance year and NULL after;
+    ATOP columns are filled when the ATOP file is loaded.
     """
     last = int(alliances["year"].max())
-    pairs = _directed_pairs(system, nmc, alliances, (int(system["year"].min()), last))
+    pairs = _with_atop(_directed_pairs(system, nmc, alliances, (int(system["year"].min()), last)),
+                       atop)
     out = panel.build_alliance_panel(
         pairs, pl.LazyFrame(schema={"ccode": pl.Int32, "year": pl.Int32}), un_agreement.lazy(),
         event_dy.lazy(), copdab_year.lazy(), mids.lazy(), si_cols=[], lag_cols=[],
@@ -130,10 +158,15 @@ def build_dyad_year(system: pl.DataFrame, nmc: pl.DataFrame, alliances: pl.DataF
 
 
 def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float,
-                si_cols: list[str]) -> pl.DataFrame:
+                si_cols: list[str], min_level: int = 3) -> pl.DataFrame:
     """The junior → senior panel: allied dyad-years whose ccode1 has the lower CINC and
-    ``cinc_ratio >= k``, with the junior's status measures and their t−1 lags."""
-    allied = pl.col("alliance_level").fill_null(0) > 0
+    ``cinc_ratio >= k``, with the junior's status measures and their t−1 lags.
+
+    ``min_level`` 3 keeps COW defense pacts (and ATOP defense/offense pledges when ATOP is
+    loaded); 1 keeps any COW alliance including ententes.
+    """
+    allied = ((pl.col("alliance_level").fill_null(0) >= min_level)
+              | (pl.col("atop_level").fill_null(0) >= min_level))
     sy = state_year.lazy().select(pl.col("ccode").alias("junior"), "year", *si_cols)
     lag_cols = [*si_cols, "cinc_ratio"]
     return (
@@ -162,4 +195,5 @@ def build_un_agreement(votes: pl.DataFrame, rollcalls: pl.DataFrame) -> pl.DataF
     every = cohesion.agreement_measures(cohesion.vote_pair_counts(v, r)).select(*key, *UN_MEASURES)
     imp = (cohesion.agreement_measures(cohesion.vote_pair_counts(v, r, important_only=True))
            .select(*key, *[pl.col(c).alias(f"{c}_imp") for c in UN_MEASURES]))
-    return every.join(imp, on=key, how="left").sort(key).collect()
+    return (every.join(imp, on=key, how="left").with_columns(pl.col("year").cast(pl.Int32))
+            .sort(key).collect())

@@ -26,7 +26,7 @@ def validate_frame(frame: pl.DataFrame, schema: type) -> dict:
             "failure_sample": str(cases.head(_SAMPLE))}}
     except pa_errors.SchemaError as exc:
         return {"passed": False, "metadata": {"rows": frame.height, "error": str(exc)[:2000]}}
-    return {"passed": True, "metadata": {"rows": frame.height, "schema": schema.__name__}}
+    return {"passed": True, "metadata": {"rows": frame.height, "schema": getattr(schema, "__name__", None) or schema.name}}
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, schema: str, table: str, model: type) -> dict:
