@@ -15,8 +15,11 @@ Python subprocess:
   (``bench/engines.py``).
 
 Time is measured inside the worker around the engine call (interpreter start-up and module
-imports excluded). Peak RSS is the worker's ``ru_maxrss`` from ``os.wait4`` (per child:
-``getrusage(RUSAGE_CHILDREN)`` would report the largest child so far, not this one).
+imports excluded). Peak RSS is the worker's own ``VmHWM`` (``/proc/self/status``, read at
+its end). ``getrusage(RUSAGE_CHILDREN)`` reports the largest child so far, not this one, and
+even the per-child ``ru_maxrss`` from ``os.wait4`` (also recorded, as ``maxrss_mb``) is
+floored at the parent's own peak, because Linux carries the pre-exec high-water mark over
+``exec``: after the parent generated a file (~1 GB), every child "peaked" at >= 1.1 GB.
 Every engine's aggregate is checked against DuckDB's (keys and counts exact; sums within
 1e-6 relative, as float sums depend on the order of addition).
 
@@ -64,8 +67,15 @@ def worker(name: str, spec: str, path: Path, fmt: str, out: Path) -> None:
     frame, info = res if isinstance(res, tuple) else (res, {})
     if frame is not None:
         frame.write_parquet(out)
-    print(json.dumps({"engine": name, "seconds": seconds, "info": info,
+    print(json.dumps({"engine": name, "seconds": seconds, "info": info, "hwm_mb": _vm_hwm_mb(),
                       "groups": None if frame is None else frame.height}))
+
+
+def _vm_hwm_mb() -> float:
+    """This process's peak RSS (VmHWM). Unlike ``ru_maxrss`` it starts afresh at exec."""
+    with open("/proc/self/status") as fh:
+        kb = next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:"))
+    return kb / 1024
 
 
 def run_one(name: str, spec: str, path: Path, fmt: str, out: Path,
@@ -87,11 +97,13 @@ def run_one(name: str, spec: str, path: Path, fmt: str, out: Path,
             timer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = err.read_text()
-    rec = {"engine": name, "rss_mb": ru.ru_maxrss / 1024, "ok_exit": proc.returncode == 0}
+    rec = {"engine": name, "maxrss_mb": ru.ru_maxrss / 1024, "ok_exit": proc.returncode == 0}
     if proc.returncode != 0:
-        rec.update(seconds=float("nan"), error=stderr.strip().splitlines()[-1:] or ["?"])
+        rec.update(seconds=float("nan"), rss_mb=rec["maxrss_mb"],
+                   error=stderr.strip().splitlines()[-1:] or ["?"])
         return rec
     rec.update(json.loads(stdout.strip().splitlines()[-1]))
+    rec["rss_mb"] = rec["hwm_mb"]
     return rec
 
 
