@@ -1,0 +1,224 @@
+"""Paper figures: coefficient plot, case timelines, specification curve (files, axes, spans)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipeline.lib import figures
+from pipeline.lib.paths import warehouse_path
+
+PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8", "copdab": "fedcba9876543210"},
+        "code": "0.1.0+gabc123def456", "date": "2025-11-25"}
+
+
+@pytest.fixture
+def coefs() -> pl.DataFrame:
+    """Three models with the key term; m3 lacks CI bounds so they come from the SE."""
+    return pl.DataFrame({
+        "model": ["m1", "m1", "m2", "m2", "m3", "m3"],
+        "term": ["si_rank_l1", "Intercept"] * 3,
+        "label": ["SI rank gap (t−1)", "Constant"] * 3,
+        "estimate": [0.2, 1.0, 0.3, 1.1, 0.12, 0.9],
+        "std_error": [0.1, 0.5, 0.12, 0.4, 0.05, 0.3],
+        "conf_low": [0.0, 0.0, 0.06, 0.3, None, None],
+        "conf_high": [0.4, 2.0, 0.54, 1.9, None, None],
+    })
+
+
+@pytest.fixture
+def case_series() -> pl.DataFrame:
+    """Yearly rows for both cases plus monthly COPDAB rows for US–France."""
+    rng = np.random.default_rng(7)
+    frames = []
+    for case, first, last in (("us_rok", 1985, 2015), ("us_france", 1950, 1975)):
+        years = list(range(first, last + 1))
+        frames.append(pl.DataFrame({
+            "case": case, "period": "year", "year": years,
+            "month": pl.Series([None] * len(years), dtype=pl.Date),
+            "si_rank_igo_pagerank_global_l1": rng.normal(0, 5, len(years)),
+            "un_oppose_share": rng.uniform(0, 1, len(years)),
+            "icews_defy_share": pl.Series([None] * len(years), dtype=pl.Float64),
+            "copdab_net_coop": rng.normal(3, 4, len(years)) if case == "us_france"
+            else pl.Series([None] * len(years), dtype=pl.Float64),
+        }))
+    months = pl.date_range(dt.date(1950, 1, 1), dt.date(1975, 12, 1), "1mo", eager=True)
+    frames.append(pl.DataFrame({"case": "us_france", "period": "month",
+                                "year": months.dt.year(), "month": months,
+                                "copdab_net_coop": rng.normal(3, 9, len(months))}))
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+@pytest.fixture
+def specs() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Twelve specifications of the key term with their four choices."""
+    rng = np.random.default_rng(3)
+    grid = [(r, v, d, e) for r in ("IGO PageRank", "DipEx in-degree")
+            for v in ("rank gap", "residual", "chronic") for d, e in (("UN", "OLS"),
+                                                                       ("ICEWS", "Logit"))]
+    est = rng.normal(0.1, 0.1, len(grid))
+    coefs = pl.DataFrame({"model": [f"s{i}" for i in range(len(grid))], "term": "si_l1",
+                          "label": "SI (t−1)", "estimate": est, "std_error": 0.05,
+                          "conf_low": est - 0.1, "conf_high": est + 0.1})
+    meta = pl.DataFrame({"model": coefs["model"], "recognition": [g[0] for g in grid],
+                         "inconsistency": [g[1] for g in grid], "defiance": [g[2] for g in grid],
+                         "estimator": [g[3] for g in grid]})
+    return coefs, meta
+
+
+def _span_years(ax) -> dict[str, set[int]]:
+    """Calendar years covered by each shaded crisis span, read from the patch x-extents."""
+    out = {}
+    for p in ax.patches:
+        if str(p.get_gid()).startswith("crisis:"):
+            xs = p.get_patch_transform().transform(p.get_path().vertices)[:, 0]
+            out[p.get_gid()] = set(range(math.floor(xs.min()), math.ceil(xs.max())))
+    return out
+
+
+def _assert_files(stem) -> None:
+    for ext in ("png", "pdf"):
+        path = stem.parent / f"{stem.name}.{ext}"
+        assert path.is_file() and path.stat().st_size > 1000
+
+
+def test_coefficient_plot_writes_png_and_pdf(coefs, tmp_path):
+    """The coefficient plot writes non-empty PNG and PDF files at the stem."""
+    fig = figures.coefficient_plot(coefs, r"^si_", None, "Key term", provenance=PROV,
+                                   path=tmp_path / "out" / "coef")
+    _assert_files(tmp_path / "out" / "coef")
+    assert len(fig.axes) == 1
+
+
+def test_coefficient_plot_draws_one_ci_per_model(coefs):
+    """One CI segment per model at its bounds (from the SE when missing), plus a zero line."""
+    fig = figures.coefficient_plot(coefs, r"^si_rank", ["m1", "m2", "m3"], "t", provenance=PROV)
+    ax = fig.axes[0]
+    cis = {line.get_gid(): line.get_xdata() for line in ax.lines
+           if str(line.get_gid()).startswith("ci:")}
+    assert sorted(cis) == ["ci:m1:si_rank_l1", "ci:m2:si_rank_l1", "ci:m3:si_rank_l1"]
+    assert list(cis["ci:m2:si_rank_l1"]) == [0.06, 0.54]
+    np.testing.assert_allclose(cis["ci:m3:si_rank_l1"], [0.12 - 1.96 * 0.05, 0.12 + 1.96 * 0.05],
+                               atol=1e-4)
+    zero = next(line for line in ax.lines if line.get_gid() == "zero")
+    assert list(zero.get_xdata()) == [0, 0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["(3) m3", "(2) m2", "(1) m1"]
+    with pytest.raises(ValueError, match="no term"):
+        figures.coefficient_plot(coefs, r"^nothing", None, "t", provenance=PROV)
+
+
+def test_case_timeline_axes_and_files(case_series, tmp_path):
+    """One panel for SI and one per defiance measure; files written at the stem."""
+    fig = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
+                                ["un_oppose_share", "icews_defy_share"], "US–ROK",
+                                provenance=PROV, path=tmp_path / "rok")
+    assert len(fig.axes) == 3
+    _assert_files(tmp_path / "rok")
+    note = [t.get_text() for t in fig.axes[2].texts]
+    assert "icews_defy_share: no data for US–ROK" in note
+    assert "under-recognised" in fig.axes[0].get_ylabel()
+
+
+def test_case_timeline_shades_exactly_crisis_years(case_series):
+    """Shaded spans cover 1993–94 and 2002–06 for US–ROK and 1958–69 for US–France."""
+    rok = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
+                                ["un_oppose_share"], "t", provenance=PROV)
+    for ax in rok.axes:
+        assert _span_years(ax) == {"crisis:crisis_1993_94": {1993, 1994},
+                                   "crisis:crisis_2002_06": set(range(2002, 2007))}
+    fr = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
+                               ["un_oppose_share"], "t", provenance=PROV)
+    for ax in fr.axes:
+        assert _span_years(ax) == {"crisis:crisis_1958_69": set(range(1958, 1970))}
+
+
+def test_case_timeline_marks_nato_exit_1966(case_series):
+    """US–France panels carry a vertical line in 1966 (7 March); US–ROK panels carry none."""
+    fr = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
+                               ["un_oppose_share"], "t", provenance=PROV)
+    for ax in fr.axes:
+        (x0, x1) = next(line for line in ax.lines if line.get_gid() == "nato_exit").get_xdata()
+        assert x0 == x1 == pytest.approx(1966 + 65 / 365) and math.floor(x0) == 1966
+    assert any("NATO" in t.get_text() for t in fr.axes[0].texts)
+    rok = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
+                                ["un_oppose_share"], "t", provenance=PROV)
+    assert not [line for ax in rok.axes for line in ax.lines if line.get_gid() == "nato_exit"]
+
+
+def test_case_timeline_draws_monthly_copdab(case_series):
+    """Monthly COPDAB gets its own panel when absent from defiance_cols, else shares it."""
+    extra = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
+                                  ["un_oppose_share"], "t", provenance=PROV)
+    assert len(extra.axes) == 3
+    monthly = [line for line in extra.axes[2].lines if line.get_label() == "Monthly"]
+    assert len(monthly) == 1 and len(monthly[0].get_xdata()) == 26 * 12
+    assert monthly[0].get_xdata()[0] == pytest.approx(1950 + 0.5 / 12)
+    shared = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
+                                   ["un_oppose_share", "copdab_net_coop"], "t", provenance=PROV)
+    assert len(shared.axes) == 3
+    assert {line.get_label() for line in shared.axes[2].lines} >= {"Monthly", "Yearly mean"}
+
+
+def test_specification_curve_sorted_by_estimate(specs, tmp_path):
+    """Estimates are plotted in ascending order over an indicator panel of the four choices."""
+    coefs, meta = specs
+    fig = figures.specification_curve(coefs, meta, r"^si_", provenance=PROV,
+                                      path=tmp_path / "spec")
+    _assert_files(tmp_path / "spec")
+    top, bottom = fig.axes
+    assert len(fig.axes) == 2
+    pts = next(c for c in top.collections if c.get_gid() == "estimates").get_offsets()
+    assert list(pts[:, 0]) == list(range(coefs.height))
+    assert np.all(np.diff(pts[:, 1]) >= 0)
+    np.testing.assert_allclose(sorted(coefs["estimate"]), pts[:, 1])
+    ticks = {round(y): t.get_text().strip()
+             for y, t in zip(bottom.get_yticks(), bottom.get_yticklabels())}
+    order = coefs.join(meta, on="model").sort("estimate")
+    for attr in ("recognition", "inconsistency", "defiance", "estimator"):
+        marks = next(c for c in bottom.collections if c.get_gid() == f"indicators:{attr}")
+        assert [ticks[round(y)] for y in marks.get_offsets()[:, 1]] == order[attr].to_list()
+    assert {"Recognition", "Inconsistency", "Defiance", "Estimator"} <= set(ticks.values())
+
+
+def test_every_figure_carries_provenance(coefs, specs, case_series):
+    """Each figure has a caption with the code version and the data versions."""
+    figs = [figures.coefficient_plot(coefs, r"^si_", None, "t", provenance=PROV),
+            figures.specification_curve(*specs, r"^si_", provenance=PROV),
+            figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
+                                  ["un_oppose_share"], "t", provenance=PROV)]
+    for fig in figs:
+        caption = next(t.get_text() for t in fig.texts if t.get_gid() == "provenance")
+        assert "code 0.1.0+gabc123def456" in caption and "copdab sha256:fedcba987654" in caption
+
+
+def test_si_label_reads_column_name():
+    """SI column names become readable axis labels with the lag and sign convention."""
+    label = figures.si_label("si_resid_igo_pagerank_l1")
+    assert label.splitlines() == ["Status inconsistency", "PageRank residual, t−1",
+                                  "IGO network PageRank", "(> 0: under-recognised)"]
+    assert "global" in figures.si_label("si_rank_de_indegree_global")
+    assert figures.si_label("un_agree") == "un_agree"
+
+
+def test_real_case_timelines_from_warehouse(tmp_path):
+    """Both case timelines render from derived.case_series in the built warehouse."""
+    duckdb = pytest.importorskip("duckdb")
+    path = warehouse_path()
+    if not path.is_file():
+        pytest.skip(f"no warehouse at {path}; build it with `make run`")
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            series = con.sql("SELECT * FROM derived.case_series").pl()
+    except duckdb.Error as exc:  # locked by a writer, or built before case_series existed
+        pytest.skip(f"derived.case_series unreadable: {exc}")
+    for case, cols in (("us_rok", ["un_oppose_share", "netify_conflict_share"]),
+                       ("us_france", ["un_oppose_share", "copdab_net_coop"])):
+        fig = figures.case_timeline(series, case, "si_rank_igo_pagerank_global_l1", cols,
+                                    provenance=PROV, path=tmp_path / case)
+        _assert_files(tmp_path / case)
+        assert len(fig.axes) == 3
+        assert any(line.get_xdata().size > 10 for line in fig.axes[0].lines)

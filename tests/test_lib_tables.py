@@ -1,0 +1,238 @@
+"""Regression tables: LaTeX/HTML/Markdown/CSV structure, stars, FE rows, provenance (METHODS §8)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import polars as pl
+import pytest
+
+from pipeline.lib.tables import latex_escape, provenance_line, regression_table, star_note
+
+PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8c9d0", "unvotes": "0123456789abcdef"},
+        "code": "0.1.0+gabc123def456", "date": "2025-11-25"}
+
+
+@pytest.fixture
+def coefs() -> pl.DataFrame:
+    """Two models; m2 adds a control and wild-bootstrap p-values."""
+    return pl.DataFrame({
+        "model": ["m1", "m1", "m2", "m2", "m2"],
+        "term": ["si_rank_l1", "Intercept", "si_rank_l1", "cinc_ratio_l1", "Intercept"],
+        "label": ["SI rank gap_t-1 & 50%", "Constant", "SI rank gap_t-1 & 50%", "CINC ratio",
+                  "Constant"],
+        "estimate": [0.25, -1.0, 0.31, -0.0001, -2.2],
+        "std_error": [0.1, 0.5, 0.2, 0.05, 0.9],
+        "statistic": [2.5, -2.0, 1.55, -0.002, -2.4],
+        "p_value": [0.012, 0.045, 0.12, 0.99, 0.005],
+        "conf_low": [0.05, -2.0, -0.1, -0.1, -4.0],
+        "conf_high": [0.45, 0.0, 0.7, 0.1, -0.4],
+        "p_value_wild": [None, None, 0.2, 0.95, 0.01],
+    }, schema_overrides={"p_value_wild": pl.Float64})
+
+
+@pytest.fixture
+def stats() -> pl.DataFrame:
+    """Fit statistics in the long (model, stat, value-as-text) form."""
+    per_model = {
+        "m1": {"nobs": "57", "n_clusters": "2", "r2": "0.1234", "loglik": "-30.5", "aic": "65",
+               "bic": "70.1", "se_type": "Clustered by dyad (k = 2)", "fixed_effects": "",
+               "estimator": "OLS", "dependent": "UN opposition share",
+               "sample": "US–ROK 1985–2012, US–France 1950–75"},
+        "m2": {"nobs": "1234", "n_clusters": "23", "pseudo_r2": "0.2", "loglik": "-300.5",
+               "aic": "605", "bic": "640", "se_type": "Clustered by dyad (k = 23)",
+               "fixed_effects": "dyad, year", "estimator": "Logit",
+               "dependent": "UN opposition share", "sample": "US–ROK 1985–2012, US–France 1950–75"},
+    }
+    return pl.DataFrame([{"model": m, "stat": k, "value": v}
+                         for m, d in per_model.items() for k, v in d.items()])
+
+
+@pytest.fixture
+def table(coefs, stats):
+    """The default two-model table."""
+    return regression_table(coefs, stats, None, PROV, "Status inconsistency & defiance",
+                            term_order=["si_rank_l1"])
+
+
+def _tex_rows(tex: str) -> list[list[str]]:
+    """Tabular rows split into cells (only lines ending in a LaTeX row break)."""
+    return [[c.strip() for c in re.split(r"(?<!\\)&", line.removesuffix(r"\\"))]
+            for line in tex.splitlines() if line.endswith(r"\\")]
+
+
+def test_latex_has_booktabs_rules_and_threeparttable_notes(table):
+    """The LaTeX uses toprule/midrule/bottomrule in order and puts notes in tablenotes."""
+    tex = table.to_latex()
+    top, mid, bottom = tex.index(r"\toprule"), tex.index(r"\midrule"), tex.index(r"\bottomrule")
+    assert top < mid < bottom
+    assert tex.count(r"\midrule") == 2
+    assert r"\begin{threeparttable}" in tex and r"\end{threeparttable}" in tex
+    notes = tex[tex.index(r"\begin{tablenotes}"):tex.index(r"\end{tablenotes}")]
+    assert bottom < tex.index(r"\begin{tablenotes}")
+    assert r"\multicolumn{2}{c}{UN opposition share}" in tex
+    assert "Clustered by dyad" in notes
+
+
+def test_latex_notes_state_star_thresholds(table, coefs, stats):
+    """The note states the default thresholds, and custom thresholds change note and stars."""
+    tex = table.to_latex()
+    for stars, p in (("*", "0.1"), ("**", "0.05"), ("***", "0.01")):
+        assert rf"$^{{{stars}}}$\,$p<{p}$" in tex
+    assert star_note() == "* p<0.1, ** p<0.05, *** p<0.01"
+    strict = regression_table(coefs, stats, None, PROV, "t", stars=(0.05, 0.01, 0.001))
+    assert "* p<0.05, ** p<0.01, *** p<0.001" in strict.to_markdown().replace("\\*", "*")
+    row = next(r for r in _tex_rows(strict.to_latex()) if r[0].startswith("SI rank"))
+    assert row[1] == "0.250$^{*}$"  # p = 0.012 clears 0.05 only
+
+
+def test_latex_se_in_parentheses_beneath_estimate_in_right_column(table):
+    """Each estimate row is followed by its SE in parentheses in the same model column."""
+    rows = _tex_rows(table.to_latex())
+    i = next(i for i, r in enumerate(rows) if r[0].startswith("CINC ratio"))
+    assert rows[i] == ["CINC ratio", "", "0.000"]  # -0.0001 prints without a negative zero
+    assert rows[i + 1] == ["", "", "(0.050)"]
+    j = next(i for i, r in enumerate(rows) if r[0].startswith("SI rank"))
+    assert rows[j][1:] == ["0.250$^{**}$", "0.310"]
+    assert rows[j + 1][1:] == ["(0.100)", "(0.200)"]
+    assert rows[j + 2][1:] == ["", "[0.200]"]  # wild bootstrap p-value in brackets
+    k = next(i for i, r in enumerate(rows) if r[0] == "Constant")
+    assert rows[k][1:] == ["$-$1.000$^{**}$", "$-$2.200$^{***}$"]
+    assert j < k  # term_order puts the key term first
+
+
+def test_bottom_block_fe_rows_and_statistics(table):
+    """FE rows read Yes/No per model; N, clusters, SE type, log-likelihood, AIC, R² follow."""
+    rows = {r[0]: r[1:] for r in _tex_rows(table.to_latex())}
+    assert rows["Dyad FE"] == ["No", "Yes"]
+    assert rows["Year FE"] == ["No", "Yes"]
+    assert rows["Observations"] == ["57", "1,234"]
+    assert rows["Clusters"] == ["2", "23"]
+    assert rows["SE type"] == ["Clustered by dyad (k = 2)", "Clustered by dyad (k = 23)"]
+    assert rows["Log-likelihood"] == ["$-$30.50", "$-$300.50"]
+    assert rows["AIC"] == ["65.00", "605.00"]
+    assert rows["$R^2$"] == ["0.123", ""]
+    assert rows["Pseudo $R^2$"] == ["", "0.200"]
+    labels = [r[0] for r in _tex_rows(table.to_latex())]
+    assert labels.index("Clusters") < labels.index("Dyad FE") < labels.index("SE type")
+
+
+def test_provenance_line_in_every_format(table):
+    """Data versions (short sha256), code version and date appear in each format."""
+    line = provenance_line(PROV)
+    assert line == ("Data: cow_nmc sha256:a1b2c3d4e5f6, unvotes sha256:0123456789ab; "
+                    "code 0.1.0+gabc123def456; date 2025-11-25.")
+    assert latex_escape(line) in table.to_latex()
+    assert line in table.to_html()
+    assert line in table.to_markdown()
+    tidy = pl.read_csv(table.to_csv().encode())
+    prov = dict(tidy.filter(pl.col("section") == "provenance").select("name", "value").rows())
+    assert prov == {"data:cow_nmc": "a1b2c3d4e5f6a7b8c9d0", "data:unvotes": "0123456789abcdef",
+                    "code": "0.1.0+gabc123def456", "date": "2025-11-25"}
+
+
+def test_latex_escapes_special_characters(table):
+    """Labels and caption with & % _ are escaped; Unicode dashes become TeX dashes."""
+    tex = table.to_latex()
+    assert r"SI rank gap\_t-1 \& 50\%" in tex
+    assert r"\caption{Status inconsistency \& defiance}" in tex
+    assert "US--ROK 1985--2012" in tex
+    assert latex_escape(r"a_b^c~d\e#$") == (r"a\_b\textasciicircum{}c\textasciitilde{}d"
+                                             r"\textbackslash{}e\#\$")
+
+
+def test_html_structure(table):
+    """The HTML table spans the dependent header, puts SE rows beneath, and has a footer."""
+    root = ET.fromstring(table.to_html())
+    assert root.tag == "table" and root.find("caption").text == "Status inconsistency & defiance"
+    dep = root.find("thead/tr/th[@class='dep']")
+    assert dep.get("colspan") == "2" and dep.text == "UN opposition share"
+    body = root.findall("tbody[@class='coefficients']/tr")
+    assert [td.text for td in body[1].findall("td")] == ["(0.100)", "(0.200)"]
+    assert body[1].get("class") == "se" and body[0].find("th").text.startswith("SI rank gap")
+    assert body[0].find("td/sup").text == "**"
+    stats = {tr.find("th").text: [td.text for td in tr.findall("td")]
+             for tr in root.findall("tbody[@class='statistics']/tr")}
+    assert stats["Dyad FE"] == ["No", "Yes"] and stats["Year FE"] == ["No", "Yes"]
+    foot = "".join(root.find("tfoot").itertext())
+    assert "* p<0.1, ** p<0.05, *** p<0.01" in foot and "sha256:a1b2c3d4e5f6" in foot
+    page = table.to_html(standalone=True)
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+
+
+def test_markdown_structure(table):
+    """The pipe table has k+1 columns on every row, SE beneath estimates, escaped stars."""
+    md = table.to_markdown()
+    lines = [line for line in md.splitlines() if line.startswith("|")]
+    assert {line.count(" | ") for line in lines if not line.startswith("|:")} == {2}
+    assert lines[0] == "|  | (1) | (2) |" and lines[1] == "|:---|:---:|:---:|"
+    i = next(i for i, line in enumerate(lines) if line.startswith("| SI rank gap"))
+    assert lines[i].endswith(r"| 0.250\*\* | 0.310 |")
+    assert lines[i + 1] == "|  | (0.100) | (0.200) |"
+    assert "| Dyad FE | No | Yes |" in lines
+    assert r"\* p<0.1, \*\* p<0.05, \*\*\* p<0.01" in md
+
+
+def test_csv_is_tidy_long_form(table, coefs):
+    """The CSV stacks coefficients, statistics and provenance with full-precision numbers."""
+    tidy = pl.read_csv(table.to_csv().encode())
+    assert tidy["section"].unique().sort().to_list() == ["coefficient", "provenance", "statistic"]
+    est = tidy.filter(pl.col("section") == "coefficient").sort("model", "name")
+    assert est.height == coefs.height
+    assert est.filter(pl.col("name") == "cinc_ratio_l1")["estimate"][0] == -0.0001
+    assert est.filter(pl.col("model") == "m1", pl.col("name") == "si_rank_l1")["stars"][0] == "**"
+    assert set(est["column"]) == {"(1)", "(2)"}
+    nobs = tidy.filter(pl.col("section") == "statistic", pl.col("name") == "nobs")
+    assert nobs.sort("model")["value"].cast(pl.Utf8).to_list() == ["57", "1234"]
+
+
+def test_models_select_and_order_columns(coefs, stats):
+    """``models`` picks and orders the columns; a model absent from coefs raises."""
+    t = regression_table(coefs, stats, ["m2", "m1"], PROV, "t")
+    rows = {r[0]: r[1:] for r in _tex_rows(t.to_latex())}
+    assert rows["Estimator"] == ["Logit", "OLS"]
+    only = regression_table(coefs, stats, ["m1"], PROV, "t")
+    assert "CINC ratio" not in only.to_markdown() and "Dyad FE" not in only.to_markdown()
+    with pytest.raises(ValueError, match="m9"):
+        regression_table(coefs, stats, ["m9"], PROV, "t")
+
+
+def test_differing_dependents_get_separate_headers(coefs, stats):
+    """Adjacent models with different dependent variables get their own spanning headers."""
+    stats = stats.with_columns(
+        pl.when((pl.col("model") == "m2") & (pl.col("stat") == "dependent"))
+        .then(pl.lit("ICEWS defiance share")).otherwise(pl.col("value")).alias("value"))
+    tex = regression_table(coefs, stats, None, PROV, "t").to_latex()
+    assert r"\multicolumn{1}{c}{UN opposition share} & \multicolumn{1}{c}{ICEWS" in tex
+    assert r"\cmidrule(lr){2-2} \cmidrule(lr){3-3}" in tex
+
+
+def test_write_all_writes_each_format(table, tmp_path):
+    """write_all writes non-empty .tex, standalone .tex, .html, .md and .csv files."""
+    paths = table.write_all(tmp_path / "exports", "table1")
+    assert set(paths) == {"latex", "latex_standalone", "html", "markdown", "csv"}
+    assert paths["latex"].name == "table1.tex" and paths["csv"].name == "table1.csv"
+    for path in paths.values():
+        assert path.parent == tmp_path / "exports" and path.stat().st_size > 200
+    assert r"\label{tab:table1}" in paths["latex"].read_text()
+    assert paths["latex_standalone"].read_text().startswith(r"\documentclass{article}")
+
+
+def test_standalone_latex_compiles(table, tmp_path):
+    """The standalone LaTeX compiles to a PDF with pdflatex or tectonic."""
+    engine = shutil.which("pdflatex") or shutil.which("tectonic")
+    if engine is None:
+        pytest.skip("neither pdflatex nor tectonic is on PATH; structural LaTeX checks still ran")
+    src = tmp_path / "table.tex"
+    src.write_text(table.to_latex(standalone=True), encoding="utf-8")
+    cmd = ([engine, "-interaction=nonstopmode", "-halt-on-error", src.name]
+           if engine.endswith("pdflatex") else [engine, src.name])
+    env = {**os.environ, "TEXMFVAR": str(tmp_path / "texmf-var")}  # keep font caches in tmp
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "table.pdf").read_bytes()[:5] == b"%PDF-"
