@@ -141,3 +141,42 @@ def test_case_series_covers_both_cases_with_monthly_copdab(built):
     monthly = q(con, "SELECT count(*) FROM derived.case_series WHERE \"case\" = 'us_france' "
                      "AND period = 'month' AND copdab_net_coop IS NOT NULL")[0][0]
     assert monthly == 12 * (1975 - 1950 + 1)  # COPDAB (1948-1978) covers every case month
+
+
+def test_models_coefficients_cover_every_term_of_every_fitted_model(built):
+    """models.coefficients has one row per term of each fitted model, with N and SE type."""
+    _, con = built
+    from pipeline.lib.paths import MODELS_DIR
+    from pipeline.lib.regressions import load_specs
+
+    specs = {s.name: s for s in load_specs(MODELS_DIR)}
+    coefs = con.execute("SELECT * FROM models.coefficients").pl()
+    skipped = dict(q(con, "SELECT model, value FROM models.fit_stats WHERE stat = 'skipped'"))
+    fitted = set(coefs["model"].unique().to_list())
+    assert fitted | set(skipped) == set(specs)
+    assert all("no observations" in why for why in skipped.values())
+    for name in fitted:
+        terms = set(coefs.filter(pl.col("model") == name)["term"].to_list())
+        assert set(specs[name].explanatory) <= terms, name
+    assert coefs["nobs"].null_count() == 0 and coefs["se_type"].null_count() == 0
+    assert coefs["estimate"].null_count() == 0
+
+
+def test_paper_tables_and_figures_are_written_with_provenance(built):
+    """Every fitted spec file has a table in four formats; figures exist as PNG and PDF."""
+    from pathlib import Path
+
+    _, con = built
+    root = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                            "current_database()").fetchone()[0]).parent
+    tables_dir, figures_dir = root / "tables", root / "figures"
+    for ext in ("tex", "html", "md", "csv"):
+        path = tables_dir / f"un_opposition.{ext}"
+        assert path.stat().st_size > 500, path
+    assert "Provenance" in (tables_dir / "un_opposition.md").read_text()
+    tex = (tables_dir / "un_opposition_standalone.tex").read_text()
+    assert "\\toprule" in tex and "\\bottomrule" in tex and "threeparttable" in tex
+    for stem in ("case_us_rok", "case_us_france", "specification_curve",
+                 "coefficients_un_opposition"):
+        for ext in ("png", "pdf"):
+            assert (figures_dir / f"{stem}.{ext}").stat().st_size > 5_000

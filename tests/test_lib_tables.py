@@ -94,7 +94,7 @@ def test_latex_se_in_parentheses_beneath_estimate_in_right_column(table):
     """Each estimate row is followed by its SE in parentheses in the same model column."""
     rows = _tex_rows(table.to_latex())
     i = next(i for i, r in enumerate(rows) if r[0].startswith("CINC ratio"))
-    assert rows[i] == ["CINC ratio", "", "0.000"]  # -0.0001 prints without a negative zero
+    assert rows[i] == ["CINC ratio", "", "$-$0.000100"]  # small: significant digits, not -0.000
     assert rows[i + 1] == ["", "", "(0.050)"]
     j = next(i for i, r in enumerate(rows) if r[0].startswith("SI rank"))
     assert rows[j][1:] == ["0.250$^{**}$", "0.310"]

@@ -97,9 +97,14 @@ def _stars(p: float | None, stars: tuple[float, ...]) -> str:
 
 
 def _num(x: float | None, digits: int) -> str:
+    """Fixed decimals; a non-zero value that would print as 0.000 keeps ``digits``
+    significant digits instead (per-rank effects are small), so no estimate reads as zero."""
     if x is None or math.isnan(x):
         return ""
     s = f"{x:.{digits}f}"
+    if x != 0 and re.fullmatch(r"-?0\.?0*", s):
+        decimals = digits - 1 - math.floor(math.log10(abs(x)))
+        s = f"{x:.{decimals}f}" if decimals <= 9 else f"{x:.{digits - 1}e}"
     return s[1:] if re.fullmatch(r"-0\.?0*", s) else s
 
 

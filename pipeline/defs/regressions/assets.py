@@ -1,0 +1,145 @@
+"""One ``models/<file>`` asset per TOML specification file in ``models/`` (a new file adds an
+asset with no code change), the tidy ``models/coefficients`` table and the paper outputs."""
+
+import base64
+import io
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipeline.defs.resources import Warehouse
+from pipeline.lib import exports, figures
+from pipeline.lib import warehouse as wh
+from pipeline.lib.paths import MODELS_DIR, derived_dir
+from pipeline.lib.regressions import SpecError, parse_file, run_specs, tidy_all
+from pipeline.lib.regressions.specs import PANELS
+
+GROUP = "models"
+PANEL_KEYS = [dg.AssetKey(p.split(".")) for p in [*PANELS, "derived.state_year"]]
+
+
+def spec_files() -> list[Path]:
+    return sorted(MODELS_DIR.glob("*.toml"))
+
+
+def _file_deps(path: Path) -> tuple[list[dg.AssetKey], str]:
+    """Upstream panels of a spec file and its description (its leading comment block)."""
+    head = [ln.lstrip("# ").rstrip() for ln in path.read_text().splitlines()
+            if ln.startswith("#")][:6]
+    try:
+        specs = parse_file(path)
+    except SpecError:
+        return PANEL_KEYS, " ".join(head)  # the failure is reported when it is materialized
+    tables = {s.panel for s in specs} | {s.join["table"] for s in specs if s.join}
+    return [dg.AssetKey(t.split(".")) for t in sorted(tables)], " ".join(head)
+
+
+def _png_md(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=70)
+    return f"![coefficients](data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()})"
+
+
+def _model_metadata(stem: str, coefs: pl.DataFrame, stats: pl.DataFrame, keys: dict,
+                    skipped: dict) -> dict:
+    wide = exports.coefficient_table(coefs, stats)
+    lines = []
+    for model, term in keys.items():
+        row = wide.filter(pl.col("model") == model, pl.col("term") == term)
+        if row.height:
+            r = row.row(0, named=True)
+            lines.append(f"| {model} | {r['nobs']} | {r['estimate']:.4g} | "
+                         f"[{r['conf_low']:.4g}, {r['conf_high']:.4g}] | {r['p_value']:.3g} |")
+    meta = {
+        "models_fitted": len(set(coefs["model"].to_list())),
+        "models_skipped": len(skipped),
+        "key_coefficients": dg.MetadataValue.md(
+            "| model | N | key coefficient | 95% CI | p |\n|---|---|---|---|---|\n"
+            + "\n".join(lines)),
+        "coefficients": dg.MetadataValue.md(
+            wide.select("model", "term", "estimate", "std_error", "p_value", "nobs")
+            .to_pandas().to_markdown(index=False, floatfmt=".4g")),
+    }
+    if skipped:
+        meta["skipped"] = dg.MetadataValue.md(
+            "\n".join(f"- `{m}`: {why}" for m, why in skipped.items()))
+    if coefs.height:
+        pattern = "|".join(sorted({f"^{t}$" for t in keys.values()}))
+        fig = figures.coefficient_plot(coefs, pattern, sorted(set(coefs["model"])), title=stem)
+        meta["figure"] = dg.MetadataValue.md(_png_md(fig))
+    return meta
+
+
+def build_model_asset(path: Path) -> dg.AssetsDefinition:
+    stem = path.stem
+    deps, description = _file_deps(path)
+
+    @dg.asset(key=["models", stem], group_name=GROUP, kinds={"statsmodels", "duckdb"},
+              deps=deps, description=description or f"Models declared in models/{path.name}.",
+              metadata={"spec_file": dg.MetadataValue.path(str(path))})
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        try:
+            specs = parse_file(path)
+        except SpecError as err:
+            raise dg.Failure(description=f"malformed model specification: {err}") from err
+        fits, skipped = run_specs(specs, warehouse.con)
+        for model, why in skipped.items():
+            context.log.warning(f"{model} not estimated: {why}")
+        coefs, stats = tidy_all(fits)
+        stats = pl.concat([stats, pl.DataFrame(
+            {"model": list(skipped), "stat": ["skipped"] * len(skipped),
+             "value": list(skipped.values())}, schema=stats.schema)])
+        wh.write_table(warehouse.con, "models", f"fit_{stem}", coefs)
+        wh.write_table(warehouse.con, "models", f"stats_{stem}", stats)
+        keys = {s.name: s.explanatory[0] for s in specs if s.name not in skipped}
+        return dg.MaterializeResult(
+            metadata=_model_metadata(stem, coefs, stats, keys, skipped))
+
+    return _asset
+
+
+MODEL_ASSETS = [build_model_asset(p) for p in spec_files()]
+
+
+@dg.asset(key=["models", "coefficients"], group_name=GROUP, kinds={"duckdb"},
+          deps=[a.key for a in MODEL_ASSETS],
+          check_specs=[dg.AssetCheckSpec("every_term_present", asset=["models", "coefficients"],
+                                         blocking=True, description="Each fitted model has a "
+                                         "row per term; no estimate is NULL.")])
+def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Tidy estimates of every shipped model with its fit statistics (METHODS §8): model,
+    term, estimate, std_error, statistic, p_value, 95% interval, N, clusters, R² or pseudo-R²,
+    log-likelihood, AIC and SE type."""
+    con = warehouse.con
+    stems = [p.stem for p in spec_files()
+             if wh.table_exists(con, "models", f"fit_{p.stem}")]
+    coefs = pl.concat([wh.read_table(con, "models", f"fit_{s}") for s in stems])
+    stats = pl.concat([wh.read_table(con, "models", f"stats_{s}") for s in stems])
+    table = exports.coefficient_table(coefs, stats)
+    wh.write_table(con, "models", "coefficients", table)
+    wh.write_table(con, "models", "fit_stats", stats)
+    missing = table.filter(pl.col("estimate").is_null()).height
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": table.height,
+                  "models": table["model"].n_unique(),
+                  "skipped_models": stats.filter(pl.col("stat") == "skipped").height},
+        check_results=[dg.AssetCheckResult(check_name="every_term_present", passed=missing == 0,
+                                           metadata={"null_estimates": missing})])
+
+
+@dg.asset(key=["models", "paper_outputs"], group_name=GROUP, kinds={"matplotlib", "latex"},
+          deps=[dg.AssetKey(["models", "coefficients"]), dg.AssetKey(["derived", "case_series"])])
+def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables and figures
+    (PNG, PDF) under data/derived/figures, each with data and code versions."""
+    written = exports.export_all(warehouse.con, derived_dir())
+    return dg.MaterializeResult(metadata={
+        "files": len(written),
+        "outputs": dg.MetadataValue.md("\n".join(f"- `{k}`: {v}" for k, v in written.items())),
+    })
+
+
+@dg.definitions
+def model_defs() -> dg.Definitions:
+    return dg.Definitions(assets=[*MODEL_ASSETS, coefficients, paper_outputs])
