@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from bench.engines import CAMEO_CSV  # noqa: E402
-from bench.generate import default_dir, ensure  # noqa: E402
-from pipeline.lib.sources.cameo import parse_cameo_codes  # noqa: E402
-from pipeline.lib.sources.events import parse_event_file  # noqa: E402
+from bench.engines import CAMEO_CSV
+from bench.generate import default_dir, ensure
+from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.sources.events import parse_event_file
 
 
 def main() -> int:
@@ -36,7 +37,16 @@ def main() -> int:
     a = ap.parse_args()
     path = ensure(a.rows, a.seed, a.format, a.dir or default_dir(), corrupt_share=a.corrupt_share)
     side = pl.read_csv(path.with_name(path.name + ".corrupt.csv"))
-    r = parse_event_file(path, parse_cameo_codes(CAMEO_CSV).frame)
+    cameo = parse_cameo_codes(CAMEO_CSV).frame
+    clean = ensure(a.rows, a.seed, a.format, a.dir or default_dir())
+    t = time.perf_counter()
+    rc = parse_event_file(clean, cameo)
+    t_clean = time.perf_counter() - t
+    t = time.perf_counter()
+    r = parse_event_file(path, cameo)
+    t_corrupt = time.perf_counter() - t
+    print(f"parse_event_file seconds: clean {t_clean:.2f} ({rc.loaded:,} loaded), corrupted "
+          f"{t_corrupt:.2f} ({t_corrupt / t_clean:.2f}x)")
     q = r.quarantine.select("line", pl.col("column").alias("q_column"), "reason")
     j = side.join(q, on="line", how="full", coalesce=True)
     missed = j.filter(pl.col("reason").is_null())

@@ -203,3 +203,85 @@ def drop_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+class PartitionWriter:
+    """Replace one ``partition_year`` slice of a table batch by batch, in ONE transaction.
+
+    ``with PartitionWriter(con, "raw", "events", 2018, template) as w:`` begins a transaction,
+    creates the table from ``template`` (an empty frame) if needed and deletes the partition's
+    rows, ingest-log and quarantine rows; :meth:`append` inserts batches, :meth:`retract`
+    deletes rows of one file by line, :meth:`quarantine` and :meth:`log` add the file's
+    records. COMMIT happens on a clean exit, ROLLBACK on any exception (or a killed process,
+    which never commits), so the previous partition stays intact until the new one is whole.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                 partition_year: int, template: pl.DataFrame, run_id: str | None = None):
+        self.con, self.year, self.run_id = con, partition_year, run_id
+        self.target, self.full = qualified(schema, table), f"{schema}.{table}"
+        self.template = template
+        self.rows = 0
+
+    def __enter__(self) -> "PartitionWriter":
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_schemas(con)
+            con.register("_incoming", self.template.to_arrow())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {self.target} AS "
+                        "SELECT * FROM _incoming LIMIT 0")
+            con.unregister("_incoming")
+            con.execute(f"DELETE FROM {self.target} WHERE partition_year = ?", [self.year])
+            con.execute(DELETE_LOG, [self.full, self.year])
+            con.execute(DELETE_QUARANTINE, [self.full, self.year])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return self
+
+    def _insert(self, into: str, frame: pl.DataFrame) -> None:
+        self.con.register("_batch", frame.to_arrow())
+        try:
+            self.con.execute(f"INSERT INTO {into} BY NAME SELECT * FROM _batch")
+        finally:
+            self.con.unregister("_batch")
+
+    def append(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self._insert(self.target, frame)
+            self.rows += frame.height
+
+    def retract(self, source_file: str, lines: list[int]) -> None:
+        """Delete rows of ``source_file`` (its ``source_line`` values) written earlier."""
+        if lines:
+            self.con.register("_lines", pl.DataFrame({"line": lines}, schema={"line": pl.Int64})
+                              .to_arrow())
+            try:
+                self.con.execute(
+                    f"DELETE FROM {self.target} WHERE partition_year = ? AND source_file = ? "
+                    "AND source_line IN (SELECT line FROM _lines)", [self.year, source_file])
+            finally:
+                self.con.unregister("_lines")
+            self.rows -= len(lines)
+
+    def quarantine(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self._insert("raw.quarantine", frame.with_columns(
+                pl.lit(self.full).alias("table_name"),
+                pl.lit(self.year, pl.Int16).alias("partition_year")))
+
+    def log(self, source: str, path: Path, *, rows_read: int, loaded: int, quarantined: int,
+            deduplicated: int, started_at: datetime, finished_at: datetime,
+            sha256: str = "") -> None:
+        self._insert("raw.ingest_log", pl.DataFrame({
+            "table_name": [self.full], "source": [source], "source_file": [str(path)],
+            "partition_year": [self.year], "sha256": [sha256 or sha256_file(path)],
+            "bytes": [path.stat().st_size], "rows_read": [rows_read], "loaded": [loaded],
+            "quarantined": [quarantined], "deduplicated": [deduplicated],
+            "started_at": [started_at], "finished_at": [finished_at],
+            "code_version": [code_version()], "run_id": [self.run_id]},
+            schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8}))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.con.execute("ROLLBACK" if exc_type is not None else "COMMIT")

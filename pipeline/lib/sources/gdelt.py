@@ -26,9 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.lib.ingest import LINE, Col, ParseResult, coerce, read_table_text
-from pipeline.lib.sources.cameo import CAMEO_CODE_PATTERN, quad_class, root_code
-from pipeline.lib.sources.events import build_events, first_line, join_codes, parse_date
+from pipeline.lib.ingest import Col, ParseResult
+from pipeline.lib.sources.cameo import CAMEO_CODE_PATTERN
+from pipeline.lib.sources.events import parse_date
 
 GDELT1_COLUMNS = (
     "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
@@ -79,27 +79,8 @@ def parse_gdelt1(path: Path | str, cameo: pl.DataFrame) -> ParseResult:
     -------
     ParseResult with ``EventsSchema`` rows (``dataset = "gdelt1"``); ``notes`` has
     ``columns`` (57 or 58), ``unmatched_countries`` and ``quad_class_disagreements``.
+
+    Implemented by the streaming reader (:mod:`pipeline.lib.eventstream`) run to the end.
     """
-    path = Path(path)
-    width = 57 if len(first_line(path).split("\t")) == 57 else 58
-    rows, q_lines, n = read_table_text(path, sep="\t", expected=list(GDELT1_COLUMNS[:width]),
-                                       header=False, quoted=False)
-    typed, q_values = coerce(rows, _COLS, str(path))
-    disagree = typed.filter(
-        pl.col("QuadClass") != quad_class(root_code(pl.col("EventCode")))).height
-    staged = typed.select(
-        pl.col("GLOBALEVENTID").alias("event_id"),
-        parse_date("SQLDATE", ("%Y%m%d",)).alias("event_date"),
-        pl.col("Actor1Name").alias("source_actor"), pl.col("Actor2Name").alias("target_actor"),
-        pl.col("Actor1CountryCode").alias("source_country"),
-        pl.col("Actor2CountryCode").alias("target_country"),
-        join_codes("Actor1Type1Code", "Actor1Type2Code", "Actor1Type3Code")
-        .alias("source_sectors"),
-        join_codes("Actor2Type1Code", "Actor2Type2Code", "Actor2Type3Code")
-        .alias("target_sectors"),
-        pl.col("EventCode").alias("cameo_code"), pl.col("GoldsteinScale").alias("raw_goldstein"),
-        pl.col("IsRootEvent").alias("is_root_event"), pl.col(LINE),
-    )
-    return build_events(staged, rows, [q_lines, q_values], n, path, "gdelt1", cameo,
-                        country_kind="cameo",
-                        notes={"columns": width, "quad_class_disagreements": disagree})
+    from pipeline.lib.eventstream import collect
+    return collect(path, cameo, dataset="gdelt1")

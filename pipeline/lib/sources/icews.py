@@ -29,9 +29,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.lib.ingest import LINE, Col, InputError, ParseResult, coerce, read_table_text
+from pipeline.lib.ingest import Col, ParseResult
 from pipeline.lib.sources.cameo import CAMEO_CODE_PATTERN
-from pipeline.lib.sources.events import build_events, first_line, parse_date
+from pipeline.lib.sources.events import parse_date
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 NA = ("", "NA")
@@ -72,30 +72,8 @@ def parse_icews(path: Path | str, cameo: pl.DataFrame) -> ParseResult:
     -------
     ParseResult with ``EventsSchema`` rows (``dataset = "icews"``); ``notes`` has
     ``unmatched_countries`` (ICEWS name -> count of rows without a ccode).
+
+    Implemented by the streaming reader (:mod:`pipeline.lib.eventstream`) run to the end.
     """
-    path = Path(path)
-    expected = [c.name for c in _COLS]
-    from_text = "CAMEO Code" not in first_line(path).split("\t")
-    if from_text:
-        if "name" not in cameo.columns:
-            raise InputError(path, "no CAMEO Code column and no CAMEO names to map Event Text",
-                             line=1, column="CAMEO Code")
-        expected = [c if c != "CAMEO Code" else "Event Text" for c in expected]
-    rows, q_lines, n = read_table_text(path, sep="\t", expected=expected, header=True,
-                                       quoted=False)
-    if from_text:
-        rows = _code_from_text(rows, cameo)
-    typed, q_values = coerce(rows, _COLS, str(path))
-    staged = typed.select(
-        pl.col("Event ID").str.strip_chars().alias("event_id"),
-        parse_date("Event Date", DATE_FORMATS).alias("event_date"),
-        pl.col("Source Name").alias("source_actor"), pl.col("Target Name").alias("target_actor"),
-        pl.col("Source Country").alias("source_country"),
-        pl.col("Target Country").alias("target_country"),
-        pl.col("Source Sectors").alias("source_sectors"),
-        pl.col("Target Sectors").alias("target_sectors"),
-        pl.col("CAMEO Code").alias("cameo_code"), pl.col("Intensity").alias("raw_goldstein"),
-        pl.lit(None, pl.Boolean).alias("is_root_event"), pl.col(LINE),
-    )
-    return build_events(staged, rows, [q_lines, q_values], n, path, "icews", cameo,
-                        country_kind="name", raw_must_match=True)
+    from pipeline.lib.eventstream import collect
+    return collect(path, cameo, dataset="icews")

@@ -1,0 +1,454 @@
+"""Streaming ingestion of ICEWS ``.tab`` and GDELT 1.0 event files in bounded memory.
+
+The file is read in blocks of whole lines (``BLOCK`` bytes); each block becomes one batch of
+unified ``raw.events`` rows with exactly the semantics of the eager parsers (same columns,
+dtypes, quarantine reasons and physical line numbers, ICEWS header = line 1):
+
+1. **Lines.** A block is parsed by Polars' native CSV reader (``quote_char=None``, all text).
+   The reader raises on invalid UTF-8 and on lines with too many fields; the block's tab
+   count must equal ``(fields - 1) x lines``. Both together prove every line has exactly the
+   expected field count, so clean blocks never touch Python per line. A block that fails is
+   re-split the exact eager way (:func:`pipeline.lib.ingest._split_plain_lines`) after an
+   error-resuming UTF-8 scan finds the undecodable lines (linear in the block).
+2. **Values.** Low-cardinality columns (dates, CAMEO codes, weights, classes, countries) are
+   validated and mapped once per DISTINCT value, then joined back; only IDs and actor texts
+   are checked per row.
+3. **Duplicates** in bounded memory: a bitset over numeric event IDs flags rows whose ID was
+   seen before; only those are held back. If any ID repeats, the rows of the repeated IDs
+   are re-read and :func:`pipeline.lib.sources.events.dedupe_events` decides exactly as the
+   eager parser would; earlier-emitted rows it rejects are returned as ``retract`` lines.
+
+:func:`collect` turns a stream into a :class:`~pipeline.lib.ingest.ParseResult`, so the eager
+API and the streaming writer share one implementation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipeline.lib import crosswalk
+from pipeline.lib.eventread import Layout, RawBlock, blocks, layout_for, line_texts
+from pipeline.lib.ingest import (
+    LINE,
+    QUARANTINE_SCHEMA,
+    Col,
+    ParseResult,
+    _cast,
+    _split_plain_lines,
+    empty_quarantine,
+)
+from pipeline.lib.sources.cameo import quad_class, root_code
+from pipeline.lib.sources.events import EVENT_COLUMNS, dedupe_events, file_partition_year
+
+_MAX_BITS = 1 << 31
+
+
+@dataclass
+class StreamEnd:
+    """What a stream reports after its last batch."""
+
+    rows_read: int
+    deduplicated: int
+    retract: list[int]          # source_line of already-emitted rows to remove
+    add: pl.DataFrame           # held-back rows that survive deduplication
+    quarantine: pl.DataFrame    # quarantine rows not yet drained
+    partition_year: int | None
+    notes: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _bad_utf8(block: bytes, line0: int) -> list[tuple[int, int]]:
+    """(line, byte column) of every undecodable line; resumes after each error (linear)."""
+    bad, pos, mv = [], 0, memoryview(block)
+    ls_prev, line_prev = 0, line0
+    while pos < len(block):
+        try:
+            codecs.utf_8_decode(mv[pos:], "strict", True)
+            break
+        except UnicodeDecodeError as exc:
+            at = pos + exc.start
+            ls = block.rfind(b"\n", 0, at) + 1
+            line = line_prev + block.count(b"\n", ls_prev, ls)
+            bad.append((line, at - ls + 1))
+            ls_prev, line_prev = ls, line
+            le = block.find(b"\n", at)
+            if le < 0:
+                break
+            pos = le + 1
+    return bad
+
+
+def _text_rows(blk: RawBlock, lay: Layout, label: str):
+    """All-text rows (needed columns + ``_line``), line-level quarantine, data lines read."""
+    names, n = lay.names, len(lay.names)
+    data, line0 = blk.data, blk.line0
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if data.count(lay.sep.encode()) == (n - 1) * n_lines:
+        try:
+            # no projection: only a full read raises on a line with too many fields
+            rows = pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
+                               schema=dict.fromkeys(names, pl.Utf8),
+                               empty_string_is_null=False, raise_if_empty=False)
+            rows = rows.select(lay.needed).with_row_index(LINE, offset=line0).with_columns(
+                pl.col(LINE).cast(pl.Int64))
+            if rows.height == n_lines:
+                return _drop_blank(rows, blk, lay), empty_quarantine()
+        except pl.exceptions.ComputeError:
+            pass
+    bad = _bad_utf8(data, line0)
+    text = data.decode("utf-8", errors="replace")
+    lines = (pl.DataFrame({"raw": pl.Series([text]).str.split("\n").explode()})
+             .with_row_index(LINE, offset=line0)
+             .filter(pl.col("raw").str.strip_chars() != ""))
+    rows, q = _split_plain_lines(lines, names, lay.sep, label)
+    q_bad = pl.DataFrame(
+        {"source_file": [label] * len(bad), "line": [b[0] for b in bad],
+         "column": [f"byte {b[1]}" for b in bad], "reason": ["invalid utf-8 bytes"] * len(bad),
+         "raw": [""] * len(bad)}, schema=QUARANTINE_SCHEMA)
+    if bad:
+        drop = pl.Series([b[0] for b in bad], dtype=pl.Int64)
+        rows = rows.filter(~pl.col(LINE).is_in(drop.implode()))
+        q = q.filter(~pl.col("line").is_in(drop.implode()))
+    return rows.select(*lay.needed, LINE), pl.concat([q_bad, q]).cast(QUARANTINE_SCHEMA)
+
+
+def _drop_blank(rows: pl.DataFrame, blk: RawBlock, lay: Layout) -> pl.DataFrame:
+    """Lines of only whitespace and separators are blank (skipped, not read), as eagerly."""
+    maybe = rows.filter(pl.col(lay.names[0]).str.strip_chars() == "")[LINE].to_list()
+    if not maybe:
+        return rows
+    blank = [ln for ln, t in zip(maybe, line_texts(blk, maybe)) if not t.strip()]
+    return rows.filter(~pl.col(LINE).is_in(pl.Series(blank, dtype=pl.Int64).implode()))
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _na_regex(na: tuple[str, ...]) -> str:
+    return r"^\s*(?:" + "|".join(re.escape(v) for v in na) + r")\s*$"
+
+
+def _problems(c: Col, src: pl.Expr, t: pl.Expr) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(condition, reason) pairs in the order :func:`pipeline.lib.ingest.coerce` tests them."""
+    out = [(src.is_not_null() & t.is_null(),
+            pl.format("not a valid {}: '{}'", pl.lit(str(c.dtype)), src))]
+    if c.check is not None:
+        out.append((t.is_not_null() & ~c.check(t).fill_null(True),
+                    pl.format("{}: '{}'", pl.lit(c.reason), src)))
+    if c.required:
+        out.append((src.is_null(), pl.lit("required value missing")))
+    return out
+
+
+def _reason(c: Col, src: pl.Expr, t: pl.Expr) -> pl.Expr:
+    return pl.coalesce([pl.when(cond).then(msg) for cond, msg in _problems(c, src, t)])
+
+
+def _lookup(rows: pl.DataFrame, c: Col, extra: dict[str, pl.Expr]) -> pl.DataFrame:
+    """One row per distinct raw value: typed value ``__v``, problem ``__p`` and ``extra``."""
+    nulled = pl.when(pl.col(c.name).str.strip_chars().is_in(list(c.na))).then(None).otherwise(
+        pl.col(c.name)) if c.na else pl.col(c.name)
+    return (rows.lazy().select(pl.col(c.name).unique())
+            .with_columns(nulled.alias("__src"))
+            .with_columns(_cast("__src", c.dtype).alias("__v"))
+            .with_columns(_reason(c, pl.col("__src"), pl.col("__v")).alias("__p"), **extra)
+            .drop("__src").collect())
+
+
+def _values(rows: pl.DataFrame, lay: Layout, cameo_lut: pl.DataFrame):
+    """Typed columns and the first problem per row (column order as in ``lay.cols``)."""
+    frame = rows
+    probs: list[pl.Expr] = []
+    typed: dict[str, pl.Expr] = {}
+    for c in lay.cols:
+        if c.name in lay.low_card:
+            extra = lay.lookup_extra.get(c.name, {})
+            lut = _lookup(rows, c, extra)
+            if c.name == lay.code_col:
+                lut = lut.join(cameo_lut, left_on="__v", right_on="cameo_code", how="left")
+            ren = {"__v": f"__v_{c.name}", "__p": f"__p_{c.name}"}
+            ren |= {k: k for k in lut.columns if k not in (c.name, "__v", "__p")}
+            frame = frame.join(lut.rename(ren), on=c.name, how="left", maintain_order="left")
+            typed[c.name] = pl.col(f"__v_{c.name}")
+            reason = pl.col(f"__p_{c.name}")
+        else:
+            src = pl.col(c.name)
+            if c.na:
+                src = pl.when(src.str.contains(_na_regex(c.na))).then(None).otherwise(src)
+            t = _cast(c.name, c.dtype).alias("x") if c.dtype != pl.Utf8 else src
+            typed[c.name] = t
+            reason = _reason(c, src, t)
+        probs.append(pl.when(reason.is_not_null()).then(
+            pl.struct(pl.lit(c.name).alias("column"), reason.alias("reason"))))
+    frame = frame.with_columns(pl.coalesce(probs).alias("__problem"),
+                               *[e.alias(f"__t_{n}") for n, e in typed.items()])
+    return frame
+
+
+def cameo_lookup(cameo: pl.DataFrame) -> pl.DataFrame:
+    """CAMEO code -> goldstein, root_code, quad_class (one row per code)."""
+    return (cameo.select(pl.col("code").cast(pl.Utf8).alias("cameo_code"),
+                         pl.col("goldstein").cast(pl.Float64))
+            .unique("cameo_code")
+            .with_columns(root_code(pl.col("cameo_code")).alias("root_code"))
+            .with_columns(quad_class(pl.col("root_code")).alias("quad_class")))
+
+
+def _flags(frame: pl.DataFrame, raw_must_match: bool) -> pl.Expr:
+    """The first build-stage rule a row breaks (CAMEO table, ranges, file weight), as struct."""
+    g, code, date = pl.col("goldstein"), pl.col("cameo_code"), pl.col("event_date")
+    rules = [
+        (g.is_null(), "cameo_code", pl.format("CAMEO code '{}' not in the CAMEO table", code)),
+        (~g.is_between(-10, 10), "cameo_code",
+         pl.format("Goldstein {} of code '{}' outside [-10, 10]", g, code)),
+        (~date.dt.year().is_between(1900, 2100), "event_date",
+         pl.format("event date {} outside 1900-2100", date)),
+    ]
+    if raw_must_match:
+        rules.append(((pl.col("raw_goldstein") - g).abs() > 1e-9, "raw_goldstein",
+                      pl.format("file weight {} != CAMEO Goldstein {} of code '{}'",
+                                pl.col("raw_goldstein"), g, code)))
+    return pl.coalesce([pl.when(cond.fill_null(False)).then(pl.struct(
+        pl.lit(col).alias("column"), msg.alias("reason"))) for cond, col, msg in rules])
+
+
+def _ccodes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Attach both ccodes by crosswalking each distinct (country, year) once."""
+    for side in ("source", "target"):
+        col, out = f"{side}_country", f"{side}_ccode"
+        pairs = frame.select(col, "year").unique().filter(pl.col(col).is_not_null())
+        mapped = crosswalk.attach_ccode(pairs, col, kind, out, year_col="year")
+        frame = frame.join(mapped, on=[col, "year"], how="left", maintain_order="left")
+    return frame
+
+
+# --------------------------------------------------------------------------- stream
+
+
+class EventStream:
+    """Batches of unified event rows from one ICEWS or GDELT 1.0 file (see module doc)."""
+
+    def __init__(self, path: Path | str, cameo: pl.DataFrame, *, dataset: str | None = None,
+                 block_bytes: int | None = None):
+        self.path = Path(path)
+        self.cameo = cameo
+        self.block_bytes = block_bytes
+        self.dataset = dataset
+        self.lay: Layout = layout_for(self.path, cameo, dataset)
+        self.cameo_lut = cameo_lookup(cameo)
+        self.year_from_name = file_partition_year(self.path)
+        self.rows_read = 0
+        self._q: list[pl.DataFrame] = []
+        self._years: list[pl.DataFrame] = []
+        self._unmatched: list[pl.DataFrame] = []
+        self._disagree = 0
+        self._bits = np.zeros(0, np.uint8)
+        self._held: list[pl.DataFrame] = []
+        self._held_ids: list[np.ndarray] = []
+        self.label = str(self.path)
+        self.line_label = str(self.path)
+
+    # -- per block
+    def _block(self, blk: RawBlock) -> tuple[pl.DataFrame, pl.DataFrame]:
+        lay, label = self.lay, str(self.path)
+        rows, q_lines = _text_rows(blk, lay, self.line_label)
+        self.rows_read += rows.height + q_lines.height
+        if lay.prepare is not None:
+            rows = lay.prepare(rows)
+        f = _values(rows, lay, self.cameo_lut)
+        bad = f.filter(pl.col("__problem").is_not_null())
+        good = f.filter(pl.col("__problem").is_null())
+        if lay.disagree is not None:
+            self._disagree += good.select(lay.disagree.sum()).item() or 0
+        staged = good.select(*lay.stage, pl.col(LINE))
+        staged = staged.with_columns(_flags(staged, lay.raw_must_match).alias("__flag"))
+        flagged = staged.filter(pl.col("__flag").is_not_null())
+        ok = staged.filter(pl.col("__flag").is_null()).drop("__flag")
+        ok = ok.with_columns(pl.col("event_date").dt.year().cast(pl.Int16).alias("year"))
+        if self.year_from_name is None:
+            self._years.append(ok.group_by("year").len())
+        ok = _ccodes(ok, lay.country_kind).with_columns(
+            pl.concat_str([pl.lit(f"{lay.dataset}:"), pl.col("event_id").str.strip_chars()])
+            .alias("event_id"),
+            pl.lit(lay.dataset).alias("dataset"), pl.lit(self.path.name).alias("source_file"),
+            pl.col(LINE).cast(pl.Int64).alias("source_line"),
+            pl.lit(self.year_from_name, pl.Int16).alias("partition_year"),
+        ).select([pl.col(c).cast(t) for c, t in EVENT_COLUMNS.items()])
+        probs = pl.concat([
+            bad.select(pl.col(LINE).alias("line"), pl.col("__problem").alias("p"),
+                       pl.lit(label).alias("source_file"), pl.lit(True).alias("nulled")),
+            flagged.select(pl.col(LINE).alias("line"), pl.col("__flag").alias("p"),
+                           pl.lit(label).alias("source_file"), pl.lit(False).alias("nulled"))])
+        q = pl.concat([q_lines, self._with_raw(probs, blk, rows)]) if probs.height else q_lines
+        return ok, q
+
+    def _with_raw(self, probs: pl.DataFrame, blk: RawBlock, rows: pl.DataFrame) -> pl.DataFrame:
+        lines = probs["line"].to_list()
+        raw = line_texts(blk, lines)
+        # coerce's raw shows the row after NA -> NULL -> "" on the declared columns
+        na = {self.lay.names.index(c.name): set(c.na) for c in self.lay.cols
+              if c.na and c.name in self.lay.names}
+        raw = [_null_na(t, na) if n else t for t, n in zip(raw, probs["nulled"].to_list())]
+        if self.lay.from_text:  # the eager reader's raw also carries the code it mapped
+            code = probs.select(pl.col("line").replace_strict(
+                rows[LINE], rows["CAMEO Code"], default="", return_dtype=pl.Utf8))
+            raw = [f"{t}\t{c}" for t, c in zip(raw, code.to_series().to_list())]
+        return probs.select(
+            "source_file", "line", pl.col("p").struct.field("column"),
+            pl.col("p").struct.field("reason"), pl.Series("raw", raw, pl.Utf8),
+        ).cast(QUARANTINE_SCHEMA)
+
+    def _dedupe_split(self, ok: pl.DataFrame) -> pl.DataFrame:
+        """Emit rows whose ID is new; hold back rows whose ID was seen (or repeats here)."""
+        ids = ok.select(pl.col("event_id").str.split_exact(":", 1).struct.field("field_1")
+                        .cast(pl.UInt64, strict=False).fill_null(0)).to_series().to_numpy()
+        ids = ids % np.uint64(_MAX_BITS)
+        need = int(ids.max() >> 3) + 1 if ids.size else 0
+        if need > self._bits.size:
+            self._bits = np.concatenate([self._bits, np.zeros(max(need - self._bits.size,
+                                                                  self._bits.size), np.uint8)])
+        byte, mask = (ids >> 3).astype(np.int64), (1 << (ids & 7)).astype(np.uint8)
+        seen = (self._bits[byte] & mask) != 0
+        _, first = np.unique(ids, return_index=True)
+        again = np.ones(ids.size, bool)
+        again[first] = False
+        np.bitwise_or.at(self._bits, byte, mask)
+        hold = seen | again
+        if hold.any():
+            h = pl.Series(hold)
+            self._held.append(ok.filter(h))
+            self._held_ids.append(ids[hold])
+            return ok.filter(~h)
+        return ok
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """Yield kept rows block by block (``partition_year`` NULL if the name has none)."""
+        for blk in blocks(self.path, self.lay, self.block_bytes):
+            self.line_label = blk.label
+            ok, q = self._block(blk)
+            if q.height:
+                self._q.append(q)
+            if ok.height:
+                self._unmatched.append(_unmatched_counts(ok))
+                ok = self._dedupe_split(ok)
+                if ok.height:
+                    yield ok
+        if self.lay.header and self.rows_read == 0:
+            from pipeline.lib.ingest import InputError
+            raise InputError(self.line_label, "no data rows after the header (truncated file?)",
+                             line=2)
+
+    def drain_quarantine(self) -> pl.DataFrame:
+        """Quarantine rows gathered so far (then forgotten), sorted by line."""
+        q = pl.concat([empty_quarantine(), *self._q]).sort("line")
+        self._q = []
+        return q
+
+    def finish(self) -> StreamEnd:
+        """Resolve held-back duplicates; report counts, retractions and the partition year."""
+        add = pl.DataFrame(schema=EVENT_COLUMNS)
+        retract: list[int] = []
+        n_dup = 0
+        extra_q = empty_quarantine()
+        if self._held:
+            held = pl.concat(self._held)
+            ids = np.unique(np.concatenate(self._held_ids))
+            again = EventStream(self.path, self.cameo, dataset=self.lay.dataset,
+                                block_bytes=self.block_bytes)
+            rows, texts = again._rows_with_ids(ids)
+            kept, n_dup, conflicts = dedupe_events(rows.sort("source_line"))
+            held_lines = set(held["source_line"].to_list())
+            kept_lines = set(kept["source_line"].to_list())
+            retract = sorted(set(rows["source_line"].to_list()) - held_lines - kept_lines)
+            add = kept.filter(pl.col("source_line").is_in(pl.Series(sorted(held_lines)).implode()))
+            gone = rows.filter(pl.col("source_line").is_in(
+                pl.Series(retract, dtype=pl.Int64).implode()))
+            self._unmatched.append(_unmatched_counts(gone).with_columns(-pl.col("n")))
+            held_dropped = held.filter(~pl.col("source_line").is_in(
+                pl.Series(sorted(kept_lines), dtype=pl.Int64).implode()))
+            self._unmatched.append(_unmatched_counts(held_dropped).with_columns(-pl.col("n")))
+            extra_q = conflicts.select(
+                pl.lit(str(self.path)).alias("source_file"),
+                pl.col("source_line").alias("line"), pl.lit("event_id").alias("column"),
+                pl.format("rows with the same event_id {} and date {} differ in {}",
+                          pl.col("event_id"), pl.col("event_date"), pl.col("_differs"))
+                .alias("reason"),
+                pl.col("source_line").replace_strict(texts, default="", return_dtype=pl.Utf8)
+                .alias("raw")).cast(QUARANTINE_SCHEMA)
+        year = self.year_from_name
+        if year is None and self._years:
+            counts = pl.concat(self._years).group_by("year").agg(pl.col("len").sum())
+            top = counts.filter(pl.col("len") == pl.col("len").max())
+            year = int(top["year"].min())
+        self._q.append(extra_q)
+        notes = {"dataset": self.lay.dataset, "partition_year": year,
+                 "unmatched_countries": _unmatched_dict(self._unmatched), **self.lay.notes}
+        if self.lay.disagree is not None:
+            notes["quad_class_disagreements"] = self._disagree
+        return StreamEnd(self.rows_read, n_dup, retract, add, self.drain_quarantine(), year,
+                         notes)
+
+    def _rows_with_ids(self, ids: np.ndarray) -> tuple[pl.DataFrame, dict[int, str]]:
+        """Every row (held or not) whose numeric ID is in ``ids``, with its line text."""
+        out, texts = [], {}
+        want = pl.Series(ids.astype(np.uint64)).implode()
+        for blk in blocks(self.path, self.lay, self.block_bytes):
+            self.line_label = blk.label
+            ok, _ = self._block(blk)
+            num = (pl.col("event_id").str.split_exact(":", 1).struct.field("field_1")
+                   .cast(pl.UInt64, strict=False).fill_null(0) % _MAX_BITS)
+            hit = ok.filter(num.is_in(want))
+            if hit.height:
+                lines = hit["source_line"].to_list()
+                texts.update(zip(lines, line_texts(blk, lines)))
+                out.append(hit)
+        return pl.concat(out) if out else pl.DataFrame(schema=EVENT_COLUMNS), texts
+
+
+def _null_na(line: str, na: dict[int, set[str]]) -> str:
+    f = line.split("\t")
+    return "\t".join("" if i in na and v.strip() in na[i] else v for i, v in enumerate(f))
+
+
+def _unmatched_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    parts = [frame.filter(pl.col(f"{s}_country").is_not_null() & pl.col(f"{s}_ccode").is_null())
+             .group_by(pl.col(f"{s}_country").alias("country")).len("n")
+             for s in ("source", "target")]
+    return pl.concat(parts).with_columns(pl.col("n").cast(pl.Int64))
+
+
+def _unmatched_dict(parts: list[pl.DataFrame]) -> dict[str, int]:
+    if not parts:
+        return {}
+    total = (pl.concat(parts).group_by("country").agg(pl.col("n").sum())
+             .filter(pl.col("n") > 0).sort(["n", "country"], descending=[True, False]))
+    return dict(zip(total["country"].to_list(), total["n"].to_list()))
+
+
+def collect(path: Path | str, cameo: pl.DataFrame, *, dataset: str | None = None,
+            block_bytes: int | None = None) -> ParseResult:
+    """Run a stream to the end and return the eager :class:`ParseResult` (same semantics)."""
+    stream = EventStream(path, cameo, dataset=dataset, block_bytes=block_bytes)
+    frames = list(stream.batches())
+    end = stream.finish()
+    frame = pl.concat([pl.DataFrame(schema=EVENT_COLUMNS), *frames, end.add])
+    if end.retract:
+        frame = frame.filter(~pl.col("source_line").is_in(
+            pl.Series(end.retract, dtype=pl.Int64).implode()))
+    if end.add.height:
+        frame = frame.sort("source_line")
+    frame = frame.with_columns(pl.lit(end.partition_year, pl.Int16).alias("partition_year"))
+    result = ParseResult(frame=frame, quarantine=end.quarantine, rows_read=end.rows_read,
+                         deduplicated=end.deduplicated, source_file=stream.line_label,
+                         notes=end.notes)
+    result.reconcile()
+    return result
