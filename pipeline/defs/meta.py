@@ -42,3 +42,47 @@ def frame_metadata(frame: pl.DataFrame, year_col: str = "year") -> dict:
             meta["year_min"] = int(frame[year_col].min())
             meta["year_max"] = int(frame[year_col].max())
     return meta
+
+
+# -- versions: the asset graph as pipeline.lib.freshness sees it -------------------------------
+
+EVENTS = dg.AssetKey(["raw", "events"])
+
+
+def _defining_module(node) -> str:
+    fn = getattr(node.assets_def.op.compute_fn, "decorated_fn", None)
+    return getattr(fn, "__module__", None) or "pipeline"
+
+
+def freshness_nodes(graph, keys=None) -> list:
+    """Each materializable asset (topological order) as a :class:`freshness.Node`."""
+    from pipeline.lib import freshness
+    from pipeline.lib.catalog import raw_table
+
+    nodes = []
+    for key in graph.toposorted_asset_keys:
+        if key not in graph.materializable_asset_keys or (keys is not None and key not in keys):
+            continue
+        node = graph.get(key)
+        parents = tuple(sorted(p.to_user_string() for p in node.parent_keys))
+        name, table = key.to_user_string(), ".".join(key.path)
+        if key == EVENTS:
+            nodes.append(freshness.Node(name, table, parents,
+                                        freshness.code_version(_defining_module(node)),
+                                        partitioned=True))
+        elif key.path[0] == "raw":
+            spec = raw_table(key.path[-1])
+            code = freshness.code_version(_defining_module(node), spec.parser.__module__)
+            nodes.append(freshness.Node(name, table, parents, code,
+                                        files=tuple(spec.source.find(spec.patterns))))
+        else:
+            nodes.append(freshness.Node(name, table, parents,
+                                        freshness.code_version(_defining_module(node))))
+    return nodes
+
+
+def event_year_files() -> dict[int, list]:
+    """Event files per partition year (paths only)."""
+    from pipeline.lib.eventfiles import event_files
+
+    return {y: [p for _, p in v] for y, v in event_files().items()}

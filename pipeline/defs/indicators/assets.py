@@ -104,14 +104,15 @@ def _event_asset(period: str):
     key = ["source_ccode", "target_ccode", period, "dataset"]
 
     @dg.asset(key=_derived(name)[0], group_name=GROUP, kinds=KINDS, deps=_raw("events"),
-              check_specs=_checks(name, schemas.EVENT_DYAD, key))
+              check_specs=_checks(name, schemas.EVENT_DYAD, key),
+              description=f"Directed event aggregates per {period} and dataset (never pooled): "
+                          "counts by quad class, Goldstein net cooperation, defiance counts and "
+                          "shares (METHODS §5.2, §6.1).")
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         events = _need(warehouse, "raw", "events")
         frame = defiance.event_dyad_year(events.lazy(), period=period).collect()
         return _write(context, warehouse, name, frame, schemas.EVENT_DYAD, key)
 
-    _asset.__doc__ = (f"Directed event aggregates per {period} and dataset (never pooled): "
-                      "counts by quad class, Goldstein net cooperation, defiance (METHODS §5.2, §6.1).")
     return _asset
 
 

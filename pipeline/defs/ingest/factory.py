@@ -1,11 +1,13 @@
 """Build one ``raw/<table>`` asset and its blocking checks from each registry entry."""
 
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
+from pipeline.defs.meta import file_metadata, frame_metadata
 from pipeline.defs.resources import Warehouse
+from pipeline.lib import freshness
 from pipeline.lib import warehouse as wh
 from pipeline.lib.registry import RawTable
 from pipeline.lib.validation import (
@@ -15,30 +17,38 @@ from pipeline.lib.validation import (
     check_reconciles,
     check_schema,
 )
-from pipeline.defs.meta import file_metadata, frame_metadata
 
 CHECK_SCHEMA = "schema"
 CHECK_KEY = "unique_key"
 CHECK_COUNTS = "counts_reconcile"
 CHECK_MEMBERS = "ccodes_in_system"
 SYSTEM = dg.AssetKey(["raw", "cow_system"])
+OWNERS = ["team:data-ingest"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", spec.name])
     src = spec.source
+    # Hash of this module and the parser's module (and what they import): editing a parser
+    # re-ingests its tables and nothing else (pipeline.lib.freshness).
+    code = freshness.code_version(__name__, spec.parser.__module__)
 
     @dg.asset(
         key=key,
         group_name="ingest",
         kinds={"duckdb", "polars"},
-        description=f"{spec.description} Source: {src.title} ({src.version}).",
+        owners=OWNERS,
+        code_version=code,
+        description=(f"{spec.description} Source: {src.title} ({src.version}); "
+                     f"{'required' if spec.is_required else 'optional'}; publisher {src.url}. "
+                     f"Key: {', '.join(spec.key)}."),
         metadata={"source": src.name, "version": src.version, "publisher_url": src.url,
-                  "key": list(spec.key), "required": spec.is_required},
+                  "key": list(spec.key), "required": spec.is_required,
+                  "dagster/table_name": f"raw.{spec.name}"},
         tags={"source": src.name},
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -52,7 +62,8 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
             context.log.warning(message)
             wh.drop_table(warehouse.con, "raw", spec.name)
             return dg.MaterializeResult(metadata={"status": "missing", "message": message,
-                                                  "dagster/row_count": 0})
+                                                  "dagster/row_count": 0},
+                                        data_version=dg.DataVersion(freshness.raw_version(code, {})))
         started = _now()
         result = spec.parser(files[0])
         ingest = wh.FileIngest(src.name, files[0], result, started, _now())
@@ -61,7 +72,9 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
         context.log.info(f"raw.{spec.name}: {result.loaded} rows from {files[0]}")
         return dg.MaterializeResult(
             metadata={"status": "loaded", **file_metadata(src, ingest),
-                      **frame_metadata(result.frame)})
+                      **frame_metadata(result.frame)},
+            data_version=dg.DataVersion(
+                freshness.raw_version(code, {str(ingest.path): ingest.sha256})))
 
     return _raw
 

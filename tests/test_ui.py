@@ -1,0 +1,106 @@
+"""The Dagster UI serves the whole asset graph: every asset, its upstream edges, group and checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipeline.definitions import defs
+
+QUERY = """{ assetNodes { assetKey { path } dependencyKeys { path } groupName description
+  owners { ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
+  assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }"""
+BOOT_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """dagster-webserver on a free loopback port with a throwaway DAGSTER_HOME."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    log = open(home / "webserver.log", "wb")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p",
+         str(port), "-m", "pipeline.definitions"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + BOOT_SECONDS
+    try:
+        while True:
+            try:
+                get(f"{base}/server_info")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"webserver did not start: {(home / 'webserver.log').read_text()}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def nodes(server) -> dict[str, dict]:
+    """The asset nodes the UI shows, by key."""
+    data = get(f"{server}/graphql", {"query": QUERY})
+    assert "errors" not in data, data.get("errors")
+    return {"/".join(n["assetKey"]["path"]): n for n in data["data"]["assetNodes"]}
+
+
+def test_every_asset_is_in_the_ui_with_its_upstream_edges_and_group(nodes):
+    """Each asset of defs() appears with the same dependencies and group as in code."""
+    graph = defs().resolve_asset_graph()
+    for key in graph.materializable_asset_keys:
+        node = nodes[key.to_user_string()]
+        deps = {"/".join(d["path"]) for d in node["dependencyKeys"]}
+        assert deps == {p.to_user_string() for p in graph.get(key).parent_keys}, key
+        assert node["groupName"] == graph.get(key).group_name, key
+
+
+def test_every_check_is_in_the_ui_with_its_blocking_flag(nodes):
+    """Each asset check of defs() appears under its asset, blocking where it is in code."""
+    graph = defs().resolve_asset_graph()
+    for ck in graph.asset_check_keys:
+        checks = {c["name"]: c["blocking"]
+                  for c in nodes[ck.asset_key.to_user_string()]["assetChecksOrError"]["checks"]}
+        assert checks[ck.name] == graph.get_check_spec(ck).blocking, ck
+
+
+def test_raw_tables_have_an_owner_and_a_description(nodes):
+    """Raw tables name their owning team and describe source, version and key in the UI."""
+    raw = [n for k, n in nodes.items() if k.startswith("raw/") and k != "raw/events"]
+    assert raw and all(n["owners"] == [{"team": "data-ingest"}] for n in raw)
+    assert all("Source:" in n["description"] and "Key:" in n["description"] for n in raw)
+
+
+def test_server_answers_on_loopback_only(server):
+    """The test server was bound to 127.0.0.1."""
+    assert server.startswith("http://127.0.0.1:")
+    assert dg.AssetKey(["raw", "cow_nmc"]).to_user_string() == "raw/cow_nmc"
