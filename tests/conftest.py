@@ -30,3 +30,25 @@ def warehouse(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "derived" / "warehouse.duckdb"
     monkeypatch.setenv("PIPELINE_WAREHOUSE", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(raw, tmp_path_factory) -> tuple[bool, Path]:
+    """The whole graph materialized once from the real data into a fresh warehouse.
+
+    Returns (run succeeded, warehouse path); derived outputs (tables, figures) sit beside it.
+    Shared by every test that reads a built warehouse, so the suite pays for one cold run.
+    """
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("built")
+    mp.setenv("PIPELINE_RAW_DIRS", str(raw))
+    mp.setenv("PIPELINE_DERIVED", str(root))
+    mp.setenv("PIPELINE_WAREHOUSE", str(root / "warehouse.duckdb"))
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        from pipeline.runner import materialize_all
+
+        ok = bool(materialize_all())
+    finally:
+        mp.undo()
+    return ok, root / "warehouse.duckdb"

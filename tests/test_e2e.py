@@ -9,21 +9,12 @@ from pipeline.lib import warehouse as wh
 
 
 @pytest.fixture(scope="module")
-def built(raw, tmp_path_factory):
-    """Materialize the whole graph once into a fresh warehouse (ephemeral Dagster instance)."""
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("e2e")
-    mp.setenv("PIPELINE_RAW_DIRS", str(raw))
-    mp.setenv("PIPELINE_DERIVED", str(root))
-    mp.setenv("PIPELINE_WAREHOUSE", str(root / "warehouse.duckdb"))
-    mp.delenv("DAGSTER_HOME", raising=False)
-    from pipeline.runner import materialize_all
-
-    ok = materialize_all()
-    con = wh.connect(root / "warehouse.duckdb", read_only=True)
+def built(built_warehouse):
+    """The session's built warehouse, opened read-only."""
+    ok, path = built_warehouse
+    con = wh.connect(path, read_only=True)
     yield ok, con
     con.close()
-    mp.undo()
 
 
 def q(con, sql, params=()):

@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 
 from pipeline.lib import figures
-from pipeline.lib.paths import warehouse_path
 
 PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8", "copdab": "fedcba9876543210"},
         "code": "0.1.0+gabc123def456", "date": "2025-11-25"}
@@ -204,17 +203,13 @@ def test_si_label_reads_column_name():
     assert figures.si_label("un_agree") == "un_agree"
 
 
-def test_real_case_timelines_from_warehouse(tmp_path):
+def test_real_case_timelines_from_warehouse(tmp_path, built_warehouse):
     """Both case timelines render from derived.case_series in the built warehouse."""
-    duckdb = pytest.importorskip("duckdb")
-    path = warehouse_path()
-    if not path.is_file():
-        pytest.skip(f"no warehouse at {path}; build it with `make run`")
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            series = con.sql("SELECT * FROM derived.case_series").pl()
-    except duckdb.Error as exc:  # locked by a writer, or built before case_series existed
-        pytest.skip(f"derived.case_series unreadable: {exc}")
+    import duckdb
+
+    _, path = built_warehouse
+    with duckdb.connect(str(path), read_only=True) as con:
+        series = con.sql("SELECT * FROM derived.case_series").pl()
     for case, cols in (("us_rok", ["un_oppose_share", "netify_conflict_share"]),
                        ("us_france", ["un_oppose_share", "copdab_net_coop"])):
         fig = figures.case_timeline(series, case, "si_rank_igo_pagerank_global_l1", cols,

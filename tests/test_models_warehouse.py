@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.lib.paths import MODELS_DIR, warehouse_path
+from pipeline.lib.paths import MODELS_DIR
 from pipeline.lib.regressions import (
     ModelError,
     load_frame,
@@ -21,11 +21,9 @@ SKIP_REASONS = ("no observations",)
 
 
 @pytest.fixture(scope="module")
-def con():
-    """Read-only connection to the built warehouse; skips when it has not been built."""
-    path = warehouse_path()
-    if not path.is_file():
-        pytest.skip(f"no warehouse at {path} (run `make run`)")
+def con(built_warehouse):
+    """Read-only connection to the session's warehouse built from the real data."""
+    _, path = built_warehouse
     connection = duckdb.connect(str(path), read_only=True)
     yield connection
     connection.close()
