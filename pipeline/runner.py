@@ -133,6 +133,7 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     ``progress(event)`` is called with every Dagster event of the runs (a progress bar).
     """
     CHECKS.clear()
+    _fail_fast_if_busy()
     if not select and not force and up_to_date():
         return RunOutcome(up_to_date=True)
     import dagster as dg
@@ -181,6 +182,13 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     if out.ok and not select and before is not None:
         _stamp_if_unchanged(before)
     return out
+
+
+def _fail_fast_if_busy() -> None:
+    """Raise WarehouseBusyError before loading Dagster when another process holds the file."""
+    path = warehouse_path()
+    if path.exists():
+        warehouse.connect(path, read_only=True).close()
 
 
 def _snapshot_or_none() -> dict | None:
