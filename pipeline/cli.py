@@ -86,6 +86,7 @@ def _cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.lib.provenance import sha256_file
 
     missing_required = False
+    loaded = _rows_loaded()
     for s in all_sources():
         files = s.find(every=True)
         flag = "required" if s.required else "optional"
@@ -99,8 +100,33 @@ def _cmd_sources(args: argparse.Namespace) -> int:
             known = s.sha256.get(f.name)
             tag = "" if known is None else (" (sha256 verified)" if known == digest
                                              else " (sha256 DIFFERS from registry)")
-            print(f"    {f}  sha256={digest[:12]}{tag}")
+            rows = "; ".join(f"{t}: {n:,} rows" for t, n in loaded.get(str(f), []))
+            print(f"    {f}  sha256={digest[:12]}{tag}" + (f"  [{rows}]" if rows else ""))
     return EXIT_USAGE if missing_required else EXIT_OK
+
+
+def _rows_loaded() -> dict[str, list[tuple[str, int]]]:
+    """Per source file, the tables it loaded and their row counts (empty if no warehouse)."""
+    from pipeline.lib import warehouse
+    from pipeline.lib.paths import warehouse_path
+
+    if not warehouse_path().is_file():
+        return {}
+    try:
+        con = warehouse.connect(warehouse_path(), read_only=True)
+    except warehouse.WarehouseBusyError:
+        return {}
+    try:
+        rows = con.execute("SELECT source_file, table_name, sum(loaded) FROM raw.ingest_log "
+                           "GROUP BY ALL ORDER BY ALL").fetchall()
+    except Exception:  # noqa: BLE001 - an empty or older warehouse: no row counts to show
+        rows = []
+    finally:
+        con.close()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for path, table, n in rows:
+        out.setdefault(path, []).append((table, int(n)))
+    return out
 
 
 def _files_used() -> dict[str, list[tuple[str, str]]]:
@@ -153,17 +179,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from pipeline.lib import warehouse
     from pipeline.lib.paths import derived_dir, warehouse_path
 
-    try:
-        export_all = importlib.import_module("pipeline.lib.exports").export_all
-    except (ModuleNotFoundError, AttributeError):
-        print("nothing to export yet: no tables or figures are defined (pipeline.lib.exports)",
-              file=sys.stderr)
-        return EXIT_USAGE
+    export_all = importlib.import_module("pipeline.lib.exports").export_all
     if not warehouse_path().is_file():
         print(f"error: no warehouse at {warehouse_path()}; run `pipeline run` first",
               file=sys.stderr)
         return EXIT_USAGE
-    out = args.out or derived_dir() / "exports"
+    out = args.out or derived_dir()
     con = warehouse.connect(warehouse_path(), read_only=True)
     try:
         written = export_all(con, out)
@@ -172,7 +193,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         con.close()
-    for path in written or []:
+    for path in (written or {}).values():
         print(path)
     print(f"exported to {out}")
     return EXIT_OK

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
 from pipeline import cli
@@ -82,30 +79,23 @@ def test_cite_versions_only_has_no_bibtex(env, capsys):
     assert "sha256" in out and "@" not in out
 
 
-def test_export_without_exporter_says_nothing_to_export(env, monkeypatch, capsys):
-    """Without pipeline.lib.exports.export_all, `pipeline export` exits 2 with a message."""
-    monkeypatch.setitem(sys.modules, "pipeline.lib.exports", types.ModuleType("exports"))
+def test_export_without_a_warehouse_is_a_usage_error(env, capsys):
+    """`pipeline export` before any run exits 2 and says to run the pipeline first."""
     assert cli.main(["export"]) == cli.EXIT_USAGE
-    assert "nothing to export yet" in capsys.readouterr().err
+    assert "run `pipeline run` first" in capsys.readouterr().err
 
 
-def test_export_calls_export_all_with_the_warehouse(env, tmp_path, monkeypatch, capsys):
-    """`pipeline export --out DIR` calls export_all(con, DIR) and lists what it wrote."""
-    from pipeline.lib import warehouse as wh
-
-    wh.connect(env).close()
-    calls = []
-
-    def export_all(con, out_dir):
-        calls.append(con.execute("SELECT 1").fetchone()[0])
-        return [out_dir / "table1.tex"]
-
-    fake = types.ModuleType("exports")
-    fake.export_all = export_all
-    monkeypatch.setitem(sys.modules, "pipeline.lib.exports", fake)
-    assert cli.main(["export", "--out", str(tmp_path / "x")]) == cli.EXIT_OK
-    assert calls == [1]
-    assert "table1.tex" in capsys.readouterr().out
+def test_export_rewrites_tables_and_figures_from_the_warehouse(built_warehouse, tmp_path,
+                                                              monkeypatch, capsys):
+    """`pipeline export --out DIR` writes every table format and figure from a built warehouse."""
+    _, path = built_warehouse
+    monkeypatch.setenv("PIPELINE_WAREHOUSE", str(path))
+    out = tmp_path / "x"
+    assert cli.main(["export", "--out", str(out)]) == cli.EXIT_OK
+    assert "exported to" in capsys.readouterr().out
+    for name in ("tables/un_opposition.tex", "tables/un_opposition.md",
+                 "figures/case_us_rok.pdf", "PROVENANCE.json"):
+        assert (out / name).stat().st_size > 0, name
 
 
 def test_fetch_dry_run_of_unknown_source_is_a_usage_error(env, capsys):
