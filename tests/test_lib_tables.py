@@ -112,7 +112,7 @@ def test_bottom_block_fe_rows_and_statistics(table):
     assert rows["Year FE"] == ["No", "Yes"]
     assert rows["Observations"] == ["57", "1,234"]
     assert rows["Clusters"] == ["2", "23"]
-    assert rows["SE type"] == ["Clustered by dyad (k = 2)", "Clustered by dyad (k = 23)"]
+    assert rows["SE type"] == ["Clustered (dyad)", "Clustered (dyad)"]  # k in the Clusters row
     assert rows["Log-likelihood"] == ["$-$30.50", "$-$300.50"]
     assert rows["AIC"] == ["65.00", "605.00"]
     assert rows["$R^2$"] == ["0.123", ""]

@@ -59,6 +59,8 @@ _HTML_STYLE = ("table.regression-table{border-collapse:collapse;font-family:seri
                "table.regression-table tfoot td{text-align:left;font-size:smaller}")
 
 
+WIDE_MODELS = 5  # more model columns than this: the LaTeX tabular is scaled to fit
+
 def latex_escape(text: str) -> str:
     """Escape LaTeX special characters (and a few common Unicode symbols) in plain text."""
     return _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group()], str(text))
@@ -112,7 +114,8 @@ def _stat_cell(value: str | None, kind: str, digits: int) -> str:
     if value is None or str(value).strip().lower() in {"", "nan", "none", "null"}:
         return ""
     if kind == "text":
-        return str(value)
+        # The cell holds the short form ("Clustered (dyad)"); the notes keep the full text.
+        return re.sub(r"^Clustered by (\w+) \(k = [\d,]+\).*$", r"Clustered (\1)", str(value))
     x = float(value)
     if kind == "int":
         return f"{round(x):,}"
@@ -172,7 +175,12 @@ class RegressionTable:
         def row(cells: list[str]) -> str:
             return " & ".join(cells) + r" \\"
 
-        out = [r"\begin{table}[htbp]", r"\centering", r"\begin{threeparttable}",
+        # Wide tables (many models) are scaled to the text width (graphicx) so they fit a page;
+        # the box must hold the whole threeparttable, which needs its tabular unboxed.
+        wide = k > WIDE_MODELS
+        out = [r"\begin{table}[htbp]", r"\centering"]
+        out += [r"\resizebox{\linewidth}{!}{%"] if wide else []
+        out += [r"\begin{threeparttable}",
                rf"\caption{{{e(self.title)}}}"] + ([rf"\label{{{label}}}"] if label else [])
         out += [rf"\begin{{tabular}}{{l{'c' * k}}}", r"\toprule",
                 row([""] + [rf"\multicolumn{{{b - a}}}{{c}}{{{e(d)}}}"
@@ -189,11 +197,13 @@ class RegressionTable:
         out += [r"\bottomrule", r"\end{tabular}", r"\begin{tablenotes}[flushleft]",
                 r"\footnotesize\raggedright", rf"\item[] \textit{{Notes:}} {self._tex_notes()}",
                 rf"\item[] \textit{{Provenance:}} {e(self.provenance)}", r"\end{tablenotes}",
-                r"\end{threeparttable}", r"\end{table}"]
+                r"\end{threeparttable}"] + (["}"] if wide else []) + [r"\end{table}"]
         if standalone:
             # no T1 fontenc: without cm-super it makes pdflatex generate bitmap fonts in $HOME
+            page = "landscape,margin=1.5cm" if wide else "margin=2cm"
             out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}",
-                   r"\usepackage{booktabs}",
+                   r"\usepackage{booktabs}", r"\usepackage{graphicx}",
+                   rf"\usepackage[{page}]{{geometry}}",
                    r"\usepackage{threeparttable}", r"\begin{document}", *out, r"\end{document}"]
         return "\n".join(out) + "\n"
 
