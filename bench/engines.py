@@ -165,13 +165,18 @@ def pipeline_stream(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
     for batch in stream.batches():
         loaded += batch.height
         parts.append(_agg(batch.lazy()).collect())
+        if len(parts) >= 16:  # fold, so the partial aggregates stay bounded (not per batch)
+            parts = [_fold(parts)]
     end = stream.finish()
     if end.retract or end.add.height:
         raise NotImplementedError("benchmark files have no duplicate event IDs")
-    agg = (pl.concat(parts).group_by(KEYS)
-           .agg(pl.col("n").sum(), pl.col("intensity").sum()).cast(AGG_SCHEMA))
+    agg = _fold(parts).cast(AGG_SCHEMA)
     return agg, {"rows_read": end.rows_read, "loaded": loaded,
                  "quarantined": end.quarantine.height, "deduplicated": end.deduplicated}
+
+
+def _fold(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(parts).group_by(KEYS).agg(pl.col("n").sum(), pl.col("intensity").sum())
 
 
 def _agg(frame: pl.LazyFrame) -> pl.LazyFrame:

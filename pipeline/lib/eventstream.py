@@ -7,9 +7,13 @@ dtypes, quarantine reasons and physical line numbers, ICEWS header = line 1):
 1. **Lines.** A block is parsed by Polars' native CSV reader (``quote_char=None``, all text).
    The reader raises on invalid UTF-8 and on lines with too many fields; the block's tab
    count must equal ``(fields - 1) x lines``. Both together prove every line has exactly the
-   expected field count, so clean blocks never touch Python per line. A block that fails is
-   re-split the exact eager way (:func:`pipeline.lib.ingest._split_plain_lines`) after an
-   error-resuming UTF-8 scan finds the undecodable lines (linear in the block).
+   expected field count, so clean blocks never touch Python per line. In a block that fails,
+   an error-resuming UTF-8 scan (in 256 KiB segments) and per-line tab counts (numpy) find
+   the failing lines; only they are split the exact eager way
+   (:func:`pipeline.lib.ingest._split_plain_lines`), the other lines take the Polars read
+   with their physical line numbers (whole-block eager split if Polars still refuses).
+   The next block is read and line-parsed on a worker thread while the current one is
+   processed (:meth:`EventStream._prefetched`).
 2. **Values.** Low-cardinality columns (dates, CAMEO codes, weights, classes, countries) are
    validated and mapped once per DISTINCT value, then joined back; only IDs and actor texts
    are checked per row.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +53,7 @@ from pipeline.lib.sources.cameo import quad_class, root_code
 from pipeline.lib.sources.events import EVENT_COLUMNS, dedupe_events, file_partition_year
 
 _MAX_BITS = 1 << 31
+_SEG = 1 << 18  # UTF-8 scan segment
 
 
 @dataclass
@@ -67,24 +73,65 @@ class StreamEnd:
 
 
 def _bad_utf8(block: bytes, line0: int) -> list[tuple[int, int]]:
-    """(line, byte column) of every undecodable line; resumes after each error (linear)."""
-    bad, pos, mv = [], 0, memoryview(block)
-    ls_prev, line_prev = 0, line0
-    while pos < len(block):
-        try:
-            codecs.utf_8_decode(mv[pos:], "strict", True)
-            break
-        except UnicodeDecodeError as exc:
-            at = pos + exc.start
-            ls = block.rfind(b"\n", 0, at) + 1
-            line = line_prev + block.count(b"\n", ls_prev, ls)
-            bad.append((line, at - ls + 1))
-            ls_prev, line_prev = ls, line
-            le = block.find(b"\n", at)
-            if le < 0:
+    """(line, byte column) of every undecodable line; resumes after each error (linear).
+
+    The block is scanned in segments of whole lines (``_SEG`` bytes) so that an error, whose
+    exception carries a copy of the bytes decoded, costs one segment and not the block."""
+    bad: list[tuple[int, int]] = []
+    mv = memoryview(block)
+    seg0, line_seg = 0, line0
+    while seg0 < len(block):
+        seg1 = block.find(b"\n", min(seg0 + _SEG, len(block)) - 1)
+        seg1 = len(block) if seg1 < 0 else seg1 + 1
+        pos, ls_prev, line_prev = seg0, seg0, line_seg
+        while pos < seg1:
+            try:
+                codecs.utf_8_decode(mv[pos:seg1], "strict", True)
                 break
-            pos = le + 1
+            except UnicodeDecodeError as exc:
+                at = pos + exc.start
+                ls = block.rfind(b"\n", 0, at) + 1
+                line = line_prev + block.count(b"\n", ls_prev, ls)
+                bad.append((line, at - ls + 1))
+                ls_prev, line_prev = ls, line
+                le = block.find(b"\n", at, seg1)
+                if le < 0:
+                    break
+                pos = le + 1
+        line_seg += block.count(b"\n", seg0, seg1)
+        seg0 = seg1
     return bad
+
+
+def _read_fast(data: bytes, lay: Layout, lines: np.ndarray | int) -> pl.DataFrame | None:
+    """Polars read of lines that all have the right tab count; None if Polars refuses.
+
+    ``lines`` is the physical line number of every line in ``data`` (or the first one's)."""
+    names = lay.names
+    try:
+        # no projection: only a full read raises on a line with too many fields
+        rows = pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
+                           schema=dict.fromkeys(names, pl.Utf8),
+                           empty_string_is_null=False, raise_if_empty=False)
+    except pl.exceptions.ComputeError:
+        return None
+    n = len(lines) if isinstance(lines, np.ndarray) else None
+    if n is not None and rows.height != n:
+        return None
+    rows = rows.select(lay.needed)
+    if n is None:
+        return rows.with_row_index(LINE, offset=lines).with_columns(pl.col(LINE).cast(pl.Int64))
+    return rows.with_columns(pl.Series(LINE, lines, pl.Int64))
+
+
+def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive, without the LF) byte offsets of every line of a block."""
+    nl = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    starts = np.concatenate(([0], nl + 1))
+    ends = np.concatenate((nl, [len(data)]))
+    if data.endswith(b"\n"):
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
 
 
 def _text_rows(blk: RawBlock, lay: Layout, label: str):
@@ -93,23 +140,52 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
     data, line0 = blk.data, blk.line0
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if data.count(lay.sep.encode()) == (n - 1) * n_lines:
-        try:
-            # no projection: only a full read raises on a line with too many fields
-            rows = pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
-                               schema=dict.fromkeys(names, pl.Utf8),
-                               empty_string_is_null=False, raise_if_empty=False)
-            rows = rows.select(lay.needed).with_row_index(LINE, offset=line0).with_columns(
-                pl.col(LINE).cast(pl.Int64))
-            if rows.height == n_lines:
-                return _drop_blank(rows, blk, lay), empty_quarantine()
-        except pl.exceptions.ComputeError:
-            pass
+        rows = _read_fast(data, lay, line0)
+        if rows is not None and rows.height == n_lines:
+            return _drop_blank(rows, blk, lay), empty_quarantine()
+    # Some lines fail: only they take the exact eager split; the rest stay on the fast path.
     bad = _bad_utf8(data, line0)
+    starts, ends = _line_bounds(data)
+    arr = np.frombuffer(data, np.uint8)
+    tab_line = np.searchsorted(starts, np.flatnonzero(arr == ord(lay.sep)), side="right") - 1
+    per_line = np.bincount(tab_line, minlength=len(starts))
+    wrong = per_line != n - 1
+    if bad:
+        wrong[np.array([b[0] for b in bad], np.int64) - line0] = True
+    good_idx = np.flatnonzero(~wrong)
+    if good_idx.size < len(starts):
+        fast = None
+        if good_idx.size:
+            # runs of consecutive good lines -> one slice each
+            brk = np.flatnonzero(np.diff(good_idx) != 1)
+            run_a = good_idx[np.concatenate(([0], brk + 1))]
+            run_b = good_idx[np.concatenate((brk, [good_idx.size - 1]))]
+            body = b"".join(data[starts[a]:ends[b]] + b"\n" for a, b in zip(run_a, run_b))
+            fast = _read_fast(body, lay, good_idx.astype(np.int64) + line0)
+        if fast is not None or not good_idx.size:
+            bad_idx = np.flatnonzero(wrong)
+            texts = [data[starts[i]:ends[i]].decode("utf-8", errors="replace") for i in bad_idx]
+            lines = (pl.DataFrame({"raw": pl.Series(texts, dtype=pl.Utf8)})
+                     .with_columns(pl.Series(LINE, bad_idx.astype(np.int64) + line0, pl.Int64))
+                     .select(LINE, "raw")
+                     .filter(pl.col("raw").str.strip_chars() != ""))
+            rows, q = _slow_split(lines, bad, lay, label)
+            if fast is not None:
+                rows = pl.concat([_drop_blank(fast, blk, lay), rows.select(*lay.needed, LINE)])
+                if rows.height and not rows[LINE].is_sorted():
+                    rows = rows.sort(LINE)
+            return rows.select(*lay.needed, LINE), q
     text = data.decode("utf-8", errors="replace")
     lines = (pl.DataFrame({"raw": pl.Series([text]).str.split("\n").explode()})
              .with_row_index(LINE, offset=line0)
              .filter(pl.col("raw").str.strip_chars() != ""))
-    rows, q = _split_plain_lines(lines, names, lay.sep, label)
+    rows, q = _slow_split(lines, bad, lay, label)
+    return rows.select(*lay.needed, LINE), q
+
+
+def _slow_split(lines: pl.DataFrame, bad: list[tuple[int, int]], lay: Layout, label: str):
+    """The eager split of ``lines`` (``_line``, ``raw``); undecodable lines quarantined."""
+    rows, q = _split_plain_lines(lines, lay.names, lay.sep, label)
     q_bad = pl.DataFrame(
         {"source_file": [label] * len(bad), "line": [b[0] for b in bad],
          "column": [f"byte {b[1]}" for b in bad], "reason": ["invalid utf-8 bytes"] * len(bad),
@@ -118,7 +194,7 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
         drop = pl.Series([b[0] for b in bad], dtype=pl.Int64)
         rows = rows.filter(~pl.col(LINE).is_in(drop.implode()))
         q = q.filter(~pl.col("line").is_in(drop.implode()))
-    return rows.select(*lay.needed, LINE), pl.concat([q_bad, q]).cast(QUARANTINE_SCHEMA)
+    return rows, pl.concat([q_bad, q]).cast(QUARANTINE_SCHEMA)
 
 
 def _drop_blank(rows: pl.DataFrame, blk: RawBlock, lay: Layout) -> pl.DataFrame:
@@ -258,9 +334,9 @@ class EventStream:
         self.line_label = str(self.path)
 
     # -- per block
-    def _block(self, blk: RawBlock) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def _block(self, blk: RawBlock, text=None) -> tuple[pl.DataFrame, pl.DataFrame]:
         lay, label = self.lay, str(self.path)
-        rows, q_lines = _text_rows(blk, lay, self.line_label)
+        rows, q_lines = _text_rows(blk, lay, self.line_label) if text is None else text
         self.rows_read += rows.height + q_lines.height
         if lay.prepare is not None:
             rows = lay.prepare(rows)
@@ -332,9 +408,9 @@ class EventStream:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield kept rows block by block (``partition_year`` NULL if the name has none)."""
-        for blk in blocks(self.path, self.lay, self.block_bytes):
+        for blk, text in self._prefetched():
             self.line_label = blk.label
-            ok, q = self._block(blk)
+            ok, q = self._block(blk, text)
             if q.height:
                 self._q.append(q)
             if ok.height:
@@ -342,10 +418,29 @@ class EventStream:
                 ok = self._dedupe_split(ok)
                 if ok.height:
                     yield ok
+            _trim()
         if self.lay.header and self.rows_read == 0:
             from pipeline.lib.ingest import InputError
             raise InputError(self.line_label, "no data rows after the header (truncated file?)",
                              line=2)
+
+    def _prefetched(self) -> Iterator[tuple[RawBlock, tuple]]:
+        """Blocks with their line-level parse, the next one read on a worker thread while the
+        caller processes the current one (Polars and file reads release the GIL)."""
+        it = blocks(self.path, self.lay, self.block_bytes)
+
+        def step():
+            blk = next(it, None)
+            return None if blk is None else (blk, _text_rows(blk, self.lay, blk.label))
+
+        try:
+            with ThreadPoolExecutor(1) as pool:  # exiting waits for the worker
+                fut = pool.submit(step)
+                while (got := fut.result()) is not None:
+                    fut = pool.submit(step)
+                    yield got
+        finally:
+            it.close()
 
     def drain_quarantine(self) -> pl.DataFrame:
         """Quarantine rows gathered so far (then forgotten), sorted by line."""
@@ -412,6 +507,24 @@ class EventStream:
                 texts.update(zip(lines, line_texts(blk, lines)))
                 out.append(hit)
         return pl.concat(out) if out else pl.DataFrame(schema=EVENT_COLUMNS), texts
+
+
+def _libc_trim():
+    try:
+        import ctypes
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def _trim() -> None:
+    """Hand freed heap pages back to the OS between blocks (glibc keeps 32 MiB block buffers
+    on its heaps once its mmap threshold has grown, so RSS would creep with the file size)."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _null_na(line: str, na: dict[int, set[str]]) -> str:
