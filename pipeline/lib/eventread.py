@@ -15,12 +15,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from pipeline.lib.ingest import Col, InputError, _check_header
+from pipeline.lib.ingest import Col, InputError, _check_header, zip_data_member
 from pipeline.lib.sources.cameo import quad_class, root_code
 from pipeline.lib.sources.events import join_codes, parse_date
 
@@ -96,18 +96,9 @@ def _open(path: Path):
         except zipfile.BadZipFile as exc:
             raise InputError(path, f"corrupt zip archive ({exc})") from exc
         with zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            for info in infos:
-                p = PurePosixPath(info.filename.replace("\\", "/"))
-                if p.is_absolute() or ".." in p.parts:
-                    raise InputError(path, f"unsafe member path {info.filename!r} in zip")
-            data = [i for i in infos if not i.filename.startswith("__MACOSX")
-                    and i.filename.lower().endswith((".csv", ".tab", ".tsv", ".txt"))]
-            if len(data) != 1:
-                raise InputError(path, f"expected one data member in zip, found "
-                                 f"{[i.filename for i in infos]}")
-            with zf.open(data[0]) as fh:
-                yield fh, f"{path}!{data[0].filename}"
+            info = zip_data_member(zf, path)
+            with zf.open(info) as fh:
+                yield fh, f"{path}!{info.filename}"
     else:
         with open(path, "rb", buffering=0) as fh:
             yield fh, str(path)

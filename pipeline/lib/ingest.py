@@ -18,9 +18,9 @@ import gzip
 import io
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 import polars as pl
 
@@ -97,6 +97,23 @@ def quarantine_rows(frame: pl.DataFrame, source_file: str, column: str, reason: 
 # --------------------------------------------------------------------------- bytes
 
 
+def zip_data_member(zf: zipfile.ZipFile, path: Path, member: str | None = None) -> zipfile.ZipInfo:
+    """The one data member of a publisher zip (or ``member``); refuses paths that escape it."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    for info in infos:
+        p = PurePosixPath(info.filename.replace("\\", "/"))
+        if p.is_absolute() or ".." in p.parts:
+            raise InputError(path, f"unsafe member path {info.filename!r} in zip")
+    data = [i for i in infos if not i.filename.startswith("__MACOSX")
+            and i.filename.lower().endswith((".csv", ".tab", ".tsv", ".txt"))]
+    if member is not None:
+        data = [i for i in data if PurePosixPath(i.filename).name == member]
+    if len(data) != 1:
+        raise InputError(path, f"expected one data member in zip, found "
+                         f"{[i.filename for i in infos]}")
+    return data[0]
+
+
 def read_bytes(path: Path, member: str | None = None) -> tuple[bytes, str]:
     """Return the (decompressed) bytes of a raw file and a label naming it.
 
@@ -115,19 +132,8 @@ def read_bytes(path: Path, member: str | None = None) -> tuple[bytes, str]:
     if name.endswith(".zip"):
         try:
             with zipfile.ZipFile(path) as zf:
-                infos = [i for i in zf.infolist() if not i.is_dir()]
-                for info in infos:
-                    p = PurePosixPath(info.filename.replace("\\", "/"))
-                    if p.is_absolute() or ".." in p.parts:
-                        raise InputError(path, f"unsafe member path {info.filename!r} in zip")
-                data = [i for i in infos if not i.filename.startswith("__MACOSX")
-                        and i.filename.lower().endswith((".csv", ".tab", ".tsv", ".txt"))]
-                if member is not None:
-                    data = [i for i in data if PurePosixPath(i.filename).name == member]
-                if len(data) != 1:
-                    names = [i.filename for i in infos]
-                    raise InputError(path, f"expected one data member in zip, found {names}")
-                return zf.read(data[0]), f"{path}!{data[0].filename}"
+                info = zip_data_member(zf, path, member)
+                return zf.read(info), f"{path}!{info.filename}"
         except zipfile.BadZipFile as exc:
             raise InputError(path, f"corrupt zip archive ({exc})") from exc
         except (EOFError, zlib.error) as exc:
