@@ -233,7 +233,7 @@ def _gdelt_chunk(rng, pools: Pools, start: int, m: int, n: int, year: int,
     didx, dates = _dates(year, start, m, n)
     w = pools.code_weight[code]
     codes = pools.codes.gather(code)
-    e = lambda: pl.lit("")  # noqa: E731
+    e = lambda: pl.lit("")
     frame = pl.DataFrame({
         "GLOBALEVENTID": (700_000_000 + np.arange(start, start + m)).astype(np.int64),
         "date": dates, "doy": didx, "a1": pools.actor_name.gather(sa),
@@ -249,7 +249,7 @@ def _gdelt_chunk(rng, pools: Pools, start: int, m: int, n: int, year: int,
     quad = (pl.when(root.cast(pl.Int32) <= 5).then(1).when(root.cast(pl.Int32) <= 8).then(2)
             .when(root.cast(pl.Int32) <= 13).then(3).otherwise(4))
     ds = pl.col("date").dt.strftime("%Y%m%d")
-    a = lambda c, t, nm: [pl.col(nm).str.split("\t").list.get(0), pl.col(nm).str.split("\t")  # noqa: E731
+    a = lambda c, t, nm: [pl.col(nm).str.split("\t").list.get(0), pl.col(nm).str.split("\t")
                           .list.get(1), pl.col(c), e(), e(), e(), e(), pl.col(t), e(), e()]
     cols = [
         pl.col("GLOBALEVENTID").cast(pl.Utf8), ds, ds.str.slice(0, 6), ds.str.slice(0, 4),

@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import engines as E  # noqa: E402
+from bench import engines as E
 
 TOL = 1e-6
 

@@ -27,13 +27,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from bench.engines import CAMEO_CSV  # noqa: E402
-from pipeline.lib import crosswalk, ingest  # noqa: E402
-from pipeline.lib.sources import events, gdelt, icews  # noqa: E402
-from pipeline.lib.sources.cameo import parse_cameo_codes  # noqa: E402
-from pipeline.lib.validation import validate_frame  # noqa: E402
+from bench.engines import CAMEO_CSV
+from pipeline.lib import crosswalk, ingest
+from pipeline.lib.sources import events, gdelt, icews
+from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.validation import validate_frame
 
 STAGES = [  # (module, attribute, label)
     (ingest, "read_bytes", "read bytes (+gunzip)"),

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,7 +136,7 @@ def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def _text_rows(blk: RawBlock, lay: Layout, label: str):
     """All-text rows (needed columns + ``_line``), line-level quarantine, data lines read."""
-    names, n = lay.names, len(lay.names)
+    n = len(lay.names)
     data, line0 = blk.data, blk.line0
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if data.count(lay.sep.encode()) == (n - 1) * n_lines:

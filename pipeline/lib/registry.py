@@ -13,9 +13,9 @@ the mirror, and a full file shadows an excerpt in the same folder).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline.lib.ingest import ParseResult
 from pipeline.lib.paths import raw_dirs

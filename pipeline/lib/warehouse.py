@@ -223,7 +223,7 @@ class PartitionWriter:
         self.template = template
         self.rows = 0
 
-    def __enter__(self) -> "PartitionWriter":
+    def __enter__(self) -> PartitionWriter:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
