@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipeline.defs.meta import file_metadata, frame_metadata
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import freshness
+from pipeline.lib import fetch, freshness
 from pipeline.lib import warehouse as wh
 from pipeline.lib.registry import RawTable
 from pipeline.lib.validation import (
@@ -52,7 +52,10 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
         tags={"source": src.name},
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        files = src.find(spec.patterns)
+        try:  # data/raw, then the shared mirror, then (PIPELINE_ALLOW_DOWNLOAD=1) the publisher
+            files = fetch.obtain(src, spec.patterns)
+        except fetch.FetchError as err:
+            raise dg.Failure(description=f"download of {src.name} failed: {err}") from err
         if not files:
             message = f"source missing: {src.where_to_get()}"
             if spec.is_required:
