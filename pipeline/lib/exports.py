@@ -82,6 +82,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
     tdir.mkdir(parents=True, exist_ok=True)
     fdir.mkdir(parents=True, exist_ok=True)
     fitted = set(coefs["model"].unique().to_list())
+    keys = key_terms(specs)
     by_file: dict[str, list[str]] = {}
     for s in specs:
         if s.name in fitted and s.source is not None:
@@ -90,7 +91,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
         table = tables.regression_table(coefs, stats, models, prov, title=stem.replace("_", " "))
         for fmt, path in table.write_all(tdir, stem).items():
             written[f"table:{stem}:{fmt}"] = path
-        pattern = "|".join(sorted({f"^{key_terms(specs)[m]}$" for m in models}))
+        pattern = "|".join(sorted({f"^{keys[m]}$" for m in models}))
         figures.coefficient_plot(coefs, pattern, models, title=stem.replace("_", " "),
                                  provenance=prov, path=fdir / f"coefficients_{stem}")
         written[f"figure:coefficients_{stem}"] = fdir / f"coefficients_{stem}.png"

@@ -170,9 +170,10 @@ def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float,
     sy = state_year.lazy().select(pl.col("ccode").alias("junior"), "year", *si_cols)
     lag_cols = [*si_cols, "cinc_ratio"]
     return (
-        dyad_year.lazy().filter(allied, pl.col("cinc_ratio") >= k)
+        dyad_year.lazy()
         .rename({"ccode1": "junior", "ccode2": "senior", "cinc1": "cinc_junior",
                  "cinc2": "cinc_senior"})
+        .filter(allied, panel.is_asymmetric(k))
         .with_columns(pl.lit(True).alias("asymmetric"))
         .join(sy, on=["junior", "year"], how="left")
         .sort(panel.KEY)

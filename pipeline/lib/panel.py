@@ -42,6 +42,15 @@ def alliance_level() -> pl.Expr:
             .cast(pl.Int8).alias("alliance_level"))
 
 
+def is_asymmetric(k: float) -> pl.Expr:
+    """The asymmetry rule (METHODS §4): ccode1 strictly weaker and CINC(senior)/CINC(junior) ≥ k.
+
+    Needs ``cinc_junior``, ``cinc_senior`` and ``cinc_ratio``; the one definition used by
+    :func:`alliance_dyads` and by the warehouse panel (``indicators.build_panel``).
+    """
+    return (pl.col("cinc_junior") < pl.col("cinc_senior")) & (pl.col("cinc_ratio") >= k)
+
+
 def alliance_dyads(alliances: pl.LazyFrame, nmc: pl.LazyFrame, k: float = 2.0,
                    asymmetric_only: bool = True) -> pl.LazyFrame:
     """Directed junior→senior allied dyad-years with CINC of both and the capability ratio.
@@ -74,7 +83,7 @@ def alliance_dyads(alliances: pl.LazyFrame, nmc: pl.LazyFrame, k: float = 2.0,
         .join(cinc.rename({"ccode": "ccode2", "cinc": "cinc_senior"}), on=["ccode2", "year"])
         .filter(pl.col("cinc_junior") < pl.col("cinc_senior"))
         .with_columns((pl.col("cinc_senior") / pl.col("cinc_junior")).alias("cinc_ratio"))
-        .with_columns((pl.col("cinc_ratio") >= k).alias("asymmetric"), alliance_level())
+        .with_columns(is_asymmetric(k).alias("asymmetric"), alliance_level())
         .select(pl.col("ccode1").alias("junior"), pl.col("ccode2").alias("senior"), "year",
                 "cinc_junior", "cinc_senior", "cinc_ratio", "asymmetric", *COW_FLAGS,
                 "alliance_level")
