@@ -32,7 +32,13 @@ class RawBlock:
     data: bytes     # whole lines, LF-terminated except perhaps the file's last
     line0: int      # physical line number of the block's first line
     label: str      # file label for line-level quarantine (``path!member`` for zips)
+    newlines: int | None = None  # count of LF in ``data`` (the reader counts them anyway)
     _starts: np.ndarray | None = None
+
+    def n_lines(self) -> int:
+        """Physical lines in the block (a last line without LF counts)."""
+        nl = self.data.count(b"\n") if self.newlines is None else self.newlines
+        return nl + (0 if self.data.endswith(b"\n") else 1)
 
     def starts(self) -> np.ndarray:
         if self._starts is None:
@@ -157,8 +163,9 @@ def blocks(path: Path, lay: Layout, size: int | None = None) -> Iterator[RawBloc
             line = 2
         first = False
         if data:
-            yield RawBlock(data, line, label)
-            line += data.count(b"\n")
+            nl = data.count(b"\n")
+            yield RawBlock(data, line, label, nl)
+            line += nl
 
 
 def first_line_bytes(path: Path) -> tuple[bytes, bool, str]:

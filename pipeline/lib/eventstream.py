@@ -103,25 +103,47 @@ def _bad_utf8(block: bytes, line0: int) -> list[tuple[int, int]]:
     return bad
 
 
+def _read_all(data: bytes, lay: Layout) -> pl.DataFrame | None:
+    """Polars read of every field as text; None if Polars refuses (bad UTF-8, a line with
+    too many fields)."""
+    try:
+        # no projection: only a full read raises on a line with too many fields
+        return pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
+                           schema=dict.fromkeys(lay.names, pl.Utf8),
+                           empty_string_is_null=False, raise_if_empty=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        return None
+
+
+def _bytes_accounted(rows: pl.DataFrame, data: bytes) -> bool:
+    """Whether the field bytes plus one separator or LF per field are exactly ``data``.
+
+    Polars pads a line with too few fields with empty strings, so such a line adds a byte it
+    does not have; with too-long lines already refused, equality proves every line has
+    exactly the expected field count (the sum over the text lengths is cheap: no bytes are
+    scanned again)."""
+    field_bytes = rows.select(pl.sum_horizontal(pl.all().str.len_bytes().sum())).item()
+    tail = 0 if data.endswith(b"\n") else 1
+    return field_bytes + rows.width * rows.height - tail == len(data)
+
+
 def _read_fast(data: bytes, lay: Layout, lines: np.ndarray | int) -> pl.DataFrame | None:
     """Polars read of lines that all have the right tab count; None if Polars refuses.
 
     ``lines`` is the physical line number of every line in ``data`` (or the first one's)."""
-    names = lay.names
-    try:
-        # no projection: only a full read raises on a line with too many fields
-        rows = pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
-                           schema=dict.fromkeys(names, pl.Utf8),
-                           empty_string_is_null=False, raise_if_empty=False)
-    except pl.exceptions.ComputeError:
+    rows = _read_all(data, lay)
+    if rows is None:
         return None
     n = len(lines) if isinstance(lines, np.ndarray) else None
     if n is not None and rows.height != n:
         return None
-    rows = rows.select(lay.needed)
-    if n is None:
-        return rows.with_row_index(LINE, offset=lines).with_columns(pl.col(LINE).cast(pl.Int64))
-    return rows.with_columns(pl.Series(LINE, lines, pl.Int64))
+    return _numbered(rows.select(lay.needed), lines)
+
+
+def _numbered(rows: pl.DataFrame, lines: np.ndarray | int) -> pl.DataFrame:
+    if isinstance(lines, np.ndarray):
+        return rows.with_columns(pl.Series(LINE, lines, pl.Int64))
+    return rows.with_row_index(LINE, offset=lines).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
 def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -138,11 +160,10 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
     """All-text rows (needed columns + ``_line``), line-level quarantine, data lines read."""
     n = len(lay.names)
     data, line0 = blk.data, blk.line0
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if data.count(lay.sep.encode()) == (n - 1) * n_lines:
-        rows = _read_fast(data, lay, line0)
-        if rows is not None and rows.height == n_lines:
-            return _drop_blank(rows, blk, lay), empty_quarantine()
+    rows = _read_all(data, lay)
+    if rows is not None and rows.height == blk.n_lines() and _bytes_accounted(rows, data):
+        rows = _numbered(rows.select(lay.needed), line0)
+        return _drop_blank(rows, blk, lay), empty_quarantine()
     # Some lines fail: only they take the exact eager split; the rest stay on the fast path.
     bad = _bad_utf8(data, line0)
     starts, ends = _line_bounds(data)
@@ -240,34 +261,67 @@ def _lookup(rows: pl.DataFrame, c: Col, extra: dict[str, pl.Expr]) -> pl.DataFra
             .drop("__src").collect())
 
 
-def _values(rows: pl.DataFrame, lay: Layout, cameo_lut: pl.DataFrame):
-    """Typed columns and the first problem per row (column order as in ``lay.cols``)."""
-    frame = rows
-    probs: list[pl.Expr] = []
+def _values(rows: pl.DataFrame, lay: Layout,
+            cameo_lut: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed ``__t_*`` columns; (rows without a problem, rows with their first ``__problem``).
+
+    Reasons are text built per row, so they are built only for the rows that fail: a cheap
+    boolean per column finds those rows first. A low-cardinality column is looked up once per
+    distinct value and joined back on that column alone; a text column with no bad value
+    needs no join at all (only its NA values become NULL)."""
+    add: list[pl.Series] = []
     typed: dict[str, pl.Expr] = {}
+    fails: list[pl.Expr] = []
+    reasons: list[tuple[str, pl.Expr]] = []   # in the order of ``lay.cols``
     for c in lay.cols:
         if c.name in lay.low_card:
             extra = lay.lookup_extra.get(c.name, {})
             lut = _lookup(rows, c, extra)
             if c.name == lay.code_col:
                 lut = lut.join(cameo_lut, left_on="__v", right_on="cameo_code", how="left")
-            ren = {"__v": f"__v_{c.name}", "__p": f"__p_{c.name}"}
-            ren |= {k: k for k in lut.columns if k not in (c.name, "__v", "__p")}
-            frame = frame.join(lut.rename(ren), on=c.name, how="left", maintain_order="left")
+            has_bad = lut["__p"].null_count() < lut.height
+            if c.dtype == pl.Utf8 and not has_bad and lut.width == 3:
+                na = lut.filter(pl.col("__v").is_null() & pl.col(c.name).is_not_null())[c.name]
+                typed[c.name] = (pl.when(pl.col(c.name).is_in(na.implode())).then(None)
+                                 .otherwise(pl.col(c.name)) if na.len() else pl.col(c.name))
+                continue
+            j = rows.select(c.name).join(lut, on=c.name, how="left", maintain_order="left")
+            add.append(j["__v"].alias(f"__v_{c.name}"))
+            add.extend(j[k] for k in lut.columns if k not in (c.name, "__v", "__p"))
             typed[c.name] = pl.col(f"__v_{c.name}")
-            reason = pl.col(f"__p_{c.name}")
+            if has_bad:
+                add.append(j["__p"].alias(f"__p_{c.name}"))
+                fails.append(pl.col(f"__p_{c.name}").is_not_null())
+                reasons.append((c.name, pl.col(f"__p_{c.name}")))
         else:
             src = pl.col(c.name)
             if c.na:
                 src = pl.when(src.str.contains(_na_regex(c.na))).then(None).otherwise(src)
             t = _cast(c.name, c.dtype).alias("x") if c.dtype != pl.Utf8 else src
             typed[c.name] = t
-            reason = _reason(c, src, t)
-        probs.append(pl.when(reason.is_not_null()).then(
-            pl.struct(pl.lit(c.name).alias("column"), reason.alias("reason"))))
-    frame = frame.with_columns(pl.coalesce(probs).alias("__problem"),
-                               *[e.alias(f"__t_{n}") for n, e in typed.items()])
-    return frame
+            fails.extend(cond.fill_null(False) for cond, _ in _problems(c, src, t))
+            reasons.append((c.name, _reason(c, src, t)))
+    frame = rows.hstack(add) if add else rows
+    bad_row = pl.any_horizontal(fails) if fails else pl.lit(False)
+    frame = frame.with_columns(*[e.alias(f"__t_{n}") for n, e in typed.items()],
+                               bad_row.alias("__bad"))
+    if not frame["__bad"].any():
+        return frame.drop("__bad"), _first_problem(frame.clear(), [], "__problem")
+    bad = _first_problem(frame.filter("__bad"), reasons, "__problem")
+    return frame.filter(~pl.col("__bad")).drop("__bad"), bad.drop("__bad")
+
+
+PROBLEM = pl.Struct({"column": pl.Utf8, "reason": pl.Utf8})
+
+
+def _first_problem(frame: pl.DataFrame, reasons: list[tuple[str, pl.Expr]],
+                   name: str) -> pl.DataFrame:
+    """``frame`` with struct column ``name`` = (column, reason) of the first non-NULL reason."""
+    if not reasons:
+        return frame.with_columns(pl.lit(None, PROBLEM).alias(name))
+    return frame.with_columns(pl.coalesce([
+        pl.when(r.is_not_null()).then(pl.struct(pl.lit(n).alias("column"), r.alias("reason")))
+        for n, r in reasons]).cast(PROBLEM).alias(name))
 
 
 def cameo_lookup(cameo: pl.DataFrame) -> pl.DataFrame:
@@ -279,8 +333,8 @@ def cameo_lookup(cameo: pl.DataFrame) -> pl.DataFrame:
             .with_columns(quad_class(pl.col("root_code")).alias("quad_class")))
 
 
-def _flags(frame: pl.DataFrame, raw_must_match: bool) -> pl.Expr:
-    """The first build-stage rule a row breaks (CAMEO table, ranges, file weight), as struct."""
+def _flags(raw_must_match: bool) -> list[tuple[pl.Expr, str, pl.Expr]]:
+    """The build-stage rules (CAMEO table, ranges, file weight) as (broken, column, reason)."""
     g, code, date = pl.col("goldstein"), pl.col("cameo_code"), pl.col("event_date")
     rules = [
         (g.is_null(), "cameo_code", pl.format("CAMEO code '{}' not in the CAMEO table", code)),
@@ -293,8 +347,18 @@ def _flags(frame: pl.DataFrame, raw_must_match: bool) -> pl.Expr:
         rules.append(((pl.col("raw_goldstein") - g).abs() > 1e-9, "raw_goldstein",
                       pl.format("file weight {} != CAMEO Goldstein {} of code '{}'",
                                 pl.col("raw_goldstein"), g, code)))
-    return pl.coalesce([pl.when(cond.fill_null(False)).then(pl.struct(
-        pl.lit(col).alias("column"), msg.alias("reason"))) for cond, col, msg in rules])
+    return [(cond.fill_null(False), col, msg) for cond, col, msg in rules]
+
+
+def _split_flagged(staged: pl.DataFrame, raw_must_match: bool):
+    """(rows that keep every rule, broken rows with ``__flag`` = their first broken rule)."""
+    rules = _flags(raw_must_match)
+    marked = staged.with_columns(pl.any_horizontal([c for c, _, _ in rules]).alias("__bad"))
+    reasons = [(col, pl.when(cond).then(msg)) for cond, col, msg in rules]
+    if not marked["__bad"].any():
+        return staged, _first_problem(staged.clear(), [], "__flag")
+    flagged = _first_problem(marked.filter("__bad"), reasons, "__flag").drop("__bad")
+    return marked.filter(~pl.col("__bad")).drop("__bad"), flagged
 
 
 def _ccodes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
@@ -303,7 +367,9 @@ def _ccodes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         col, out = f"{side}_country", f"{side}_ccode"
         pairs = frame.select(col, "year").unique().filter(pl.col(col).is_not_null())
         mapped = crosswalk.attach_ccode(pairs, col, kind, out, year_col="year")
-        frame = frame.join(mapped, on=[col, "year"], how="left", maintain_order="left")
+        got = frame.select(col, "year").join(mapped.select(col, "year", out), on=[col, "year"],
+                                             how="left", maintain_order="left")
+        frame = frame.with_columns(got[out])
     return frame
 
 
@@ -340,15 +406,11 @@ class EventStream:
         self.rows_read += rows.height + q_lines.height
         if lay.prepare is not None:
             rows = lay.prepare(rows)
-        f = _values(rows, lay, self.cameo_lut)
-        bad = f.filter(pl.col("__problem").is_not_null())
-        good = f.filter(pl.col("__problem").is_null())
+        good, bad = _values(rows, lay, self.cameo_lut)
         if lay.disagree is not None:
             self._disagree += good.select(lay.disagree.sum()).item() or 0
         staged = good.select(*lay.stage, pl.col(LINE))
-        staged = staged.with_columns(_flags(staged, lay.raw_must_match).alias("__flag"))
-        flagged = staged.filter(pl.col("__flag").is_not_null())
-        ok = staged.filter(pl.col("__flag").is_null()).drop("__flag")
+        ok, flagged = _split_flagged(staged, lay.raw_must_match)
         ok = ok.with_columns(pl.col("event_date").dt.year().cast(pl.Int16).alias("year"))
         if self.year_from_name is None:
             self._years.append(ok.group_by("year").len())
