@@ -32,13 +32,15 @@ class RawBlock:
     data: bytes     # whole lines, LF-terminated except perhaps the file's last
     line0: int      # physical line number of the block's first line
     label: str      # file label for line-level quarantine (``path!member`` for zips)
-    newlines: int | None = None  # count of LF in ``data`` (the reader counts them anyway)
+    newlines: int | None = None  # LFs in ``data``, once known (a parser may set it)
     _starts: np.ndarray | None = None
 
-    def n_lines(self) -> int:
-        """Physical lines in the block (a last line without LF counts)."""
-        nl = self.data.count(b"\n") if self.newlines is None else self.newlines
-        return nl + (0 if self.data.endswith(b"\n") else 1)
+    def newline_count(self) -> int:
+        """LFs in ``data``: the count a parser proved (see ``eventstream._text_rows``), else
+        counted here."""
+        if self.newlines is None:
+            self.newlines = self.data.count(b"\n")
+        return self.newlines
 
     def starts(self) -> np.ndarray:
         if self._starts is None:
@@ -151,7 +153,10 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, str]]:
 
 
 def blocks(path: Path, lay: Layout, size: int | None = None) -> Iterator[RawBlock]:
-    """Blocks of whole data lines (header skipped), CR/CRLF normalised, lines numbered."""
+    """Blocks of whole data lines (header skipped), CR/CRLF normalised, lines numbered.
+
+    A block's ``line0`` depends on the LFs of the blocks before it, so blocks must be
+    consumed in order (one consumer at a time)."""
     line = 1
     first = True
     for data, label in _chunks(path, size or BLOCK):
@@ -163,9 +168,9 @@ def blocks(path: Path, lay: Layout, size: int | None = None) -> Iterator[RawBloc
             line = 2
         first = False
         if data:
-            nl = data.count(b"\n")
-            yield RawBlock(data, line, label, nl)
-            line += nl
+            blk = RawBlock(data, line, label)
+            yield blk
+            line += blk.newline_count()  # after the caller parsed it: often known by then
 
 
 def first_line_bytes(path: Path) -> tuple[bytes, bool, str]:

@@ -161,7 +161,9 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
     n = len(lay.names)
     data, line0 = blk.data, blk.line0
     rows = _read_all(data, lay)
-    if rows is not None and rows.height == blk.n_lines() and _bytes_accounted(rows, data):
+    if rows is not None and _bytes_accounted(rows, data):
+        # every byte is a field byte, a separator or the LF closing a row: one row per line
+        blk.newlines = rows.height - (0 if data.endswith(b"\n") else 1)
         rows = _numbered(rows.select(lay.needed), line0)
         return _drop_blank(rows, blk, lay), empty_quarantine()
     # Some lines fail: only they take the exact eager split; the rest stay on the fast path.
@@ -250,7 +252,7 @@ def _reason(c: Col, src: pl.Expr, t: pl.Expr) -> pl.Expr:
     return pl.coalesce([pl.when(cond).then(msg) for cond, msg in _problems(c, src, t)])
 
 
-def _lookup(rows: pl.DataFrame, c: Col, extra: dict[str, pl.Expr]) -> pl.DataFrame:
+def _lookup(rows: pl.DataFrame, c: Col, extra: dict[str, pl.Expr]) -> pl.LazyFrame:
     """One row per distinct raw value: typed value ``__v``, problem ``__p`` and ``extra``."""
     nulled = pl.when(pl.col(c.name).str.strip_chars().is_in(list(c.na))).then(None).otherwise(
         pl.col(c.name)) if c.na else pl.col(c.name)
@@ -258,7 +260,7 @@ def _lookup(rows: pl.DataFrame, c: Col, extra: dict[str, pl.Expr]) -> pl.DataFra
             .with_columns(nulled.alias("__src"))
             .with_columns(_cast("__src", c.dtype).alias("__v"))
             .with_columns(_reason(c, pl.col("__src"), pl.col("__v")).alias("__p"), **extra)
-            .drop("__src").collect())
+            .drop("__src"))
 
 
 def _values(rows: pl.DataFrame, lay: Layout,
@@ -273,10 +275,12 @@ def _values(rows: pl.DataFrame, lay: Layout,
     typed: dict[str, pl.Expr] = {}
     fails: list[pl.Expr] = []
     reasons: list[tuple[str, pl.Expr]] = []   # in the order of ``lay.cols``
+    low = [c for c in lay.cols if c.name in lay.low_card]
+    luts = dict(zip([c.name for c in low], pl.collect_all(
+        [_lookup(rows, c, lay.lookup_extra.get(c.name, {})) for c in low])))
     for c in lay.cols:
         if c.name in lay.low_card:
-            extra = lay.lookup_extra.get(c.name, {})
-            lut = _lookup(rows, c, extra)
+            lut = luts[c.name]
             if c.name == lay.code_col:
                 lut = lut.join(cameo_lut, left_on="__v", right_on="cameo_code", how="left")
             has_bad = lut["__p"].null_count() < lut.height
@@ -361,16 +365,29 @@ def _split_flagged(staged: pl.DataFrame, raw_must_match: bool):
     return marked.filter(~pl.col("__bad")).drop("__bad"), flagged
 
 
-def _ccodes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Attach both ccodes by crosswalking each distinct (country, year) once."""
-    for side in ("source", "target"):
-        col, out = f"{side}_country", f"{side}_ccode"
-        pairs = frame.select(col, "year").unique().filter(pl.col(col).is_not_null())
-        mapped = crosswalk.attach_ccode(pairs, col, kind, out, year_col="year")
-        got = frame.select(col, "year").join(mapped.select(col, "year", out), on=[col, "year"],
-                                             how="left", maintain_order="left")
-        frame = frame.with_columns(got[out])
-    return frame
+class _CcodeCache:
+    """(country, year) -> ccode, crosswalked once per distinct pair over the whole stream."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.known = pl.DataFrame(schema={"country": pl.Utf8, "year": pl.Int16,
+                                          "ccode": pl.Int32})
+
+    def attach(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with ``source_ccode`` and ``target_ccode``."""
+        keys = pl.concat([frame.select(pl.col(f"{s}_country").alias("country"), "year")
+                          for s in ("source", "target")])
+        new = (keys.filter(pl.col("country").is_not_null()).unique()
+               .join(self.known, on=["country", "year"], how="anti"))
+        if new.height:
+            mapped = crosswalk.attach_ccode(new, "country", self.kind, "ccode", year_col="year")
+            self.known = pl.concat([self.known, mapped.select(self.known.columns)])
+        for side in ("source", "target"):
+            col = f"{side}_country"
+            got = frame.select(pl.col(col).alias("country"), "year").join(
+                self.known, on=["country", "year"], how="left", maintain_order="left")
+            frame = frame.with_columns(got["ccode"].alias(f"{side}_ccode"))
+        return frame
 
 
 # --------------------------------------------------------------------------- stream
@@ -387,6 +404,7 @@ class EventStream:
         self.dataset = dataset
         self.lay: Layout = layout_for(self.path, cameo, dataset)
         self.cameo_lut = cameo_lookup(cameo)
+        self._ccodes = _CcodeCache(self.lay.country_kind)
         self.year_from_name = file_partition_year(self.path)
         self.rows_read = 0
         self._q: list[pl.DataFrame] = []
@@ -414,7 +432,7 @@ class EventStream:
         ok = ok.with_columns(pl.col("event_date").dt.year().cast(pl.Int16).alias("year"))
         if self.year_from_name is None:
             self._years.append(ok.group_by("year").len())
-        ok = _ccodes(ok, lay.country_kind).with_columns(
+        ok = self._ccodes.attach(ok).with_columns(
             pl.concat_str([pl.lit(f"{lay.dataset}:"), pl.col("event_id").str.strip_chars()])
             .alias("event_id"),
             pl.lit(lay.dataset).alias("dataset"), pl.lit(self.path.name).alias("source_file"),
