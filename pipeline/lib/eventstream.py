@@ -275,6 +275,7 @@ def _values(rows: pl.DataFrame, lay: Layout,
     typed: dict[str, pl.Expr] = {}
     fails: list[pl.Expr] = []
     reasons: list[tuple[str, pl.Expr]] = []   # in the order of ``lay.cols``
+    per_row: dict[str, pl.Expr] = {}          # NA-nulled text of the per-row columns
     low = [c for c in lay.cols if c.name in lay.low_card]
     luts = dict(zip([c.name for c in low], pl.collect_all(
         [_lookup(rows, c, lay.lookup_extra.get(c.name, {})) for c in low])))
@@ -301,14 +302,18 @@ def _values(rows: pl.DataFrame, lay: Layout,
             src = pl.col(c.name)
             if c.na:
                 src = pl.when(src.str.contains(_na_regex(c.na))).then(None).otherwise(src)
+                per_row[f"__s_{c.name}"] = src
+                src = pl.col(f"__s_{c.name}")
             t = _cast(c.name, c.dtype).alias("x") if c.dtype != pl.Utf8 else src
             typed[c.name] = t
+            t = pl.col(f"__t_{c.name}")  # the checks read the typed column, computed once
             fails.extend(cond.fill_null(False) for cond, _ in _problems(c, src, t))
             reasons.append((c.name, _reason(c, src, t)))
     frame = rows.hstack(add) if add else rows
     bad_row = pl.any_horizontal(fails) if fails else pl.lit(False)
-    frame = frame.with_columns(*[e.alias(f"__t_{n}") for n, e in typed.items()],
-                               bad_row.alias("__bad"))
+    frame = (frame.with_columns(**per_row)
+             .with_columns(*[e.alias(f"__t_{n}") for n, e in typed.items()])
+             .with_columns(bad_row.alias("__bad")))
     if not frame["__bad"].any():
         return frame.drop("__bad"), _first_problem(frame.clear(), [], "__problem")
     bad = _first_problem(frame.filter("__bad"), reasons, "__problem")
