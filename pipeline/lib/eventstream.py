@@ -470,18 +470,15 @@ class EventStream:
 
     def _dedupe_split(self, ok: pl.DataFrame) -> pl.DataFrame:
         """Emit rows whose ID is new; hold back rows whose ID was seen (or repeats here)."""
-        ids = ok.select(pl.col("event_id").str.split_exact(":", 1).struct.field("field_1")
-                        .cast(pl.UInt64, strict=False).fill_null(0)).to_series().to_numpy()
-        ids = ids % np.uint64(_MAX_BITS)
+        ids_s = ok.select(_numeric_id(self.lay.dataset)).to_series()
+        ids = ids_s.to_numpy()
         need = int(ids.max() >> 3) + 1 if ids.size else 0
         if need > self._bits.size:
             self._bits = np.concatenate([self._bits, np.zeros(max(need - self._bits.size,
                                                                   self._bits.size), np.uint8)])
         byte, mask = (ids >> 3).astype(np.int64), (1 << (ids & 7)).astype(np.uint8)
         seen = (self._bits[byte] & mask) != 0
-        _, first = np.unique(ids, return_index=True)
-        again = np.ones(ids.size, bool)
-        again[first] = False
+        again = (~ids_s.is_first_distinct()).to_numpy()
         np.bitwise_or.at(self._bits, byte, mask)
         hold = seen | again
         if hold.any():
@@ -584,14 +581,19 @@ class EventStream:
         for blk in blocks(self.path, self.lay, self.block_bytes):
             self.line_label = blk.label
             ok, _ = self._block(blk)
-            num = (pl.col("event_id").str.split_exact(":", 1).struct.field("field_1")
-                   .cast(pl.UInt64, strict=False).fill_null(0) % _MAX_BITS)
-            hit = ok.filter(num.is_in(want))
+            hit = ok.filter(_numeric_id(self.lay.dataset).is_in(want))
             if hit.height:
                 lines = hit["source_line"].to_list()
                 texts.update(zip(lines, line_texts(blk, lines)))
                 out.append(hit)
         return pl.concat(out) if out else pl.DataFrame(schema=EVENT_COLUMNS), texts
+
+
+def _numeric_id(dataset: str) -> pl.Expr:
+    """The numeric part of ``event_id`` (``"<dataset>:<id>"``) modulo the bitset size; 0 if
+    the ID is not a number."""
+    return (pl.col("event_id").str.slice(len(dataset) + 1).cast(pl.UInt64, strict=False)
+            .fill_null(0) % pl.lit(_MAX_BITS, pl.UInt64))
 
 
 def _libc_trim():
