@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -397,6 +398,20 @@ class _CcodeCache:
 
 # --------------------------------------------------------------------------- stream
 
+_IN_FLIGHT = 2  # processed blocks waiting for the caller (memory bound)
+
+
+@dataclass
+class _Processed:
+    """One block after :meth:`EventStream._process`."""
+
+    rows_read: int
+    ok: pl.DataFrame | None = None
+    q: pl.DataFrame | None = None
+    disagree: int = 0
+    years: pl.DataFrame | None = None
+    unmatched: pl.DataFrame | None = None
+
 
 class EventStream:
     """Batches of unified event rows from one ICEWS or GDELT 1.0 file (see module doc)."""
@@ -423,20 +438,22 @@ class EventStream:
         self.line_label = str(self.path)
 
     # -- per block
-    def _block(self, blk: RawBlock, text=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def _process(self, blk: RawBlock, text=None) -> _Processed:
+        """Everything about one block that needs no other block (runs on a worker thread;
+        the only shared state it touches is the crosswalk cache, which tolerates races)."""
         lay, label = self.lay, str(self.path)
-        rows, q_lines = _text_rows(blk, lay, self.line_label) if text is None else text
-        self.rows_read += rows.height + q_lines.height
+        rows, q_lines = _text_rows(blk, lay, blk.label) if text is None else text
+        done = _Processed(rows_read=rows.height + q_lines.height)
         if lay.prepare is not None:
             rows = lay.prepare(rows)
         good, bad = _values(rows, lay, self.cameo_lut)
         if lay.disagree is not None:
-            self._disagree += good.select(lay.disagree.sum()).item() or 0
+            done.disagree = good.select(lay.disagree.sum()).item() or 0
         staged = good.select(*lay.stage, pl.col(LINE))
         ok, flagged = _split_flagged(staged, lay.raw_must_match)
         ok = ok.with_columns(pl.col("event_date").dt.year().cast(pl.Int16).alias("year"))
         if self.year_from_name is None:
-            self._years.append(ok.group_by("year").len())
+            done.years = ok.group_by("year").len()
         ok = self._ccodes.attach(ok).with_columns(
             pl.concat_str([pl.lit(f"{lay.dataset}:"), pl.col("event_id").str.strip_chars()])
             .alias("event_id"),
@@ -449,8 +466,24 @@ class EventStream:
                        pl.lit(label).alias("source_file"), pl.lit(True).alias("nulled")),
             flagged.select(pl.col(LINE).alias("line"), pl.col("__flag").alias("p"),
                            pl.lit(label).alias("source_file"), pl.lit(False).alias("nulled"))])
-        q = pl.concat([q_lines, self._with_raw(probs, blk, rows)]) if probs.height else q_lines
-        return ok, q
+        done.ok = ok
+        done.q = pl.concat([q_lines, self._with_raw(probs, blk, rows)]) if probs.height \
+            else q_lines
+        if ok.height:
+            done.unmatched = _unmatched_counts(ok)
+        return done
+
+    def _block(self, blk: RawBlock, text=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """:meth:`_process` with its counts added to the stream's: (kept rows, quarantine)."""
+        done = self._process(blk, text)
+        self._count(done)
+        return done.ok, done.q
+
+    def _count(self, done: _Processed) -> None:
+        self.rows_read += done.rows_read
+        self._disagree += done.disagree
+        if done.years is not None:
+            self._years.append(done.years)
 
     def _with_raw(self, probs: pl.DataFrame, blk: RawBlock, rows: pl.DataFrame) -> pl.DataFrame:
         lines = probs["line"].to_list()
@@ -490,14 +523,14 @@ class EventStream:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield kept rows block by block (``partition_year`` NULL if the name has none)."""
-        for blk, text in self._prefetched():
+        for blk, done in self._pipelined():
             self.line_label = blk.label
-            ok, q = self._block(blk, text)
-            if q.height:
-                self._q.append(q)
-            if ok.height:
-                self._unmatched.append(_unmatched_counts(ok))
-                ok = self._dedupe_split(ok)
+            self._count(done)
+            if done.q.height:
+                self._q.append(done.q)
+            if done.ok.height:
+                self._unmatched.append(done.unmatched)
+                ok = self._dedupe_split(done.ok)
                 if ok.height:
                     yield ok
             _trim()
@@ -506,22 +539,38 @@ class EventStream:
             raise InputError(self.line_label, "no data rows after the header (truncated file?)",
                              line=2)
 
-    def _prefetched(self) -> Iterator[tuple[RawBlock, tuple]]:
-        """Blocks with their line-level parse, the next one read on a worker thread while the
-        caller processes the current one (Polars and file reads release the GIL)."""
+    def _pipelined(self) -> Iterator[tuple[RawBlock, _Processed]]:
+        """Processed blocks in file order, from a three-stage pipeline.
+
+        A reader thread reads the blocks in order and parses their lines (a block's first
+        line number needs the line count of the block before it); a worker thread runs
+        :meth:`_process` on the block before; the caller dedupes and consumes the one before
+        that. Polars, DuckDB and file reads release the GIL, so the stages overlap on two
+        cores. At most ``_IN_FLIGHT`` processed blocks wait, which bounds memory."""
         it = blocks(self.path, self.lay, self.block_bytes)
 
-        def step():
+        def read():
             blk = next(it, None)
             return None if blk is None else (blk, _text_rows(blk, self.lay, blk.label))
 
+        def work(blk: RawBlock, text) -> tuple[RawBlock, _Processed]:
+            return blk, self._process(blk, text)
+
+        pending: deque = deque()
         try:
-            with ThreadPoolExecutor(1) as pool:  # exiting waits for the worker
-                fut = pool.submit(step)
-                while (got := fut.result()) is not None:
-                    fut = pool.submit(step)
-                    yield got
+            # exiting the pools waits for their threads
+            with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as worker:
+                nxt = reader.submit(read)
+                while (got := nxt.result()) is not None:
+                    nxt = reader.submit(read)
+                    pending.append(worker.submit(work, *got))
+                    if len(pending) >= _IN_FLIGHT:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
         finally:
+            for fut in pending:
+                fut.cancel()
             it.close()
 
     def drain_quarantine(self) -> pl.DataFrame:
