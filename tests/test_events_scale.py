@@ -9,8 +9,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from bench.generate import generate
+from pipeline.lib import eventload, eventread
 from pipeline.lib import warehouse as wh
+from pipeline.lib.eventfiles import EVENT_SOURCES
 from pipeline.lib.eventstream import EventStream, collect
+from pipeline.lib.provenance import sha256_file
 from pipeline.lib.sources.cameo import parse_cameo_codes
 from pipeline.lib.sources.events import EVENT_COLUMNS
 
@@ -60,3 +63,35 @@ def test_a_failed_partition_write_leaves_the_previous_partition(cameo, tmp_path)
         raise RuntimeError("killed")
     assert before > 0
     assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == before
+
+
+@pytest.mark.parametrize(("flush_rows", "block"), [(7, 1 << 12), (10**9, None)])
+def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
+        cameo, tmp_path, monkeypatch, flush_rows, block):
+    """Rows are written in gathered flushes; with retractions (duplicate IDs across flushes)
+    the table still equals the parser's rows, and the log reconciles with the file's sha256
+    (hashed while reading for a plain file, by a second read for a .gz)."""
+    monkeypatch.setattr(eventload, "FLUSH_ROWS", flush_rows)
+    if block:  # small blocks: duplicates span blocks and flushes, so rows are retracted
+        monkeypatch.setattr(eventread, "BLOCK", block)
+    gen = tmp_path / "events.2018.gen.tab"
+    generate(gen, 1_000, seed=5, fmt="icews", corrupt_share=0.02)
+    sample = Path(__file__).parents[2] / "shared" / "data" / "raw" / "icews_sample" \
+        / "events.2018.sample.tab.gz"
+    files = [QUIRKS, gen] + ([sample] if sample.exists() and not block else [])
+    src = next(s for s in EVENT_SOURCES if s.name == "icews")
+    con = wh.connect(tmp_path / "w.duckdb")
+    loads = eventload.load_partition(con, 2018, [(src, f) for f in files], cameo)
+    order = ["source_file", "source_line"]
+    got = con.execute("SELECT * FROM raw.events").pl().sort(order)
+    want = pl.concat([collect(f, cameo).frame for f in files]).with_columns(
+        pl.lit(2018, pl.Int16).alias("partition_year")).sort(order)
+    assert_frame_equal(got, want)
+    log = con.execute("SELECT source_file, sha256, rows_read, loaded, quarantined, deduplicated "
+                      "FROM raw.ingest_log ORDER BY source_file").pl()
+    assert log.height == len(files)
+    for row in log.iter_rows(named=True):
+        assert row["sha256"] == sha256_file(Path(row["source_file"]))
+        assert row["rows_read"] == row["loaded"] + row["quarantined"] + row["deduplicated"]
+    assert sum(ld.loaded for ld in loads) == got.height
+    assert any(ld.deduplicated for ld in loads)  # the quirky file's duplicates were retracted

@@ -4,8 +4,9 @@ ICEWS and GDELT 1.0 files stream through :class:`pipeline.lib.eventstream.EventS
 Phoenix files (daily and Cline Center historical) still use the eager parser, one file at a
 time. Everything for the year is written inside one
 :class:`pipeline.lib.warehouse.PartitionWriter` transaction, so a failed or killed run leaves
-the previous partition intact. Each batch is validated against ``EventsSchema`` before it is
-written; key uniqueness across batches and files is checked afterwards in SQL.
+the previous partition intact. Batches are gathered to ``FLUSH_ROWS`` rows, validated against
+``EventsSchema`` and written together; key uniqueness across flushes and files is checked
+afterwards in SQL.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class FileLoad:
     quarantined: int = 0
     deduplicated: int = 0
     schema_failures: list[dict] = field(default_factory=list)
+    sha256: str = ""  # set when the reader hashed the file as it read it, else hashed at log
 
     @property
     def reconciles(self) -> bool:
@@ -57,13 +59,38 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _write(w: wh.PartitionWriter, load: FileLoad, frame: pl.DataFrame, year: int) -> None:
-    frame = frame.with_columns(pl.lit(year, pl.Int16).alias("partition_year"))
-    check = validate_frame(frame, EventsSchema)
-    if not check["passed"]:
-        load.schema_failures.append(check["metadata"])
-    w.append(frame)
-    load.loaded += frame.height
+# DuckDB writes an INSERT of several row groups (122,880 rows each) on all threads, one of a
+# single row group on one: batches are gathered to four row groups before they are written.
+FLUSH_ROWS = 4 * 122_880
+
+
+class _Pending:
+    """Rows of one file waiting to be validated (pandera, once per flush) and inserted."""
+
+    def __init__(self, w: wh.PartitionWriter, load: FileLoad, year: int):
+        self.w, self.load, self.year = w, load, year
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if not frame.height:
+            return
+        self.frames.append(frame)
+        self.rows += frame.height
+        self.load.loaded += frame.height
+        if self.rows >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.frames:
+            return
+        frame = pl.concat(self.frames).with_columns(
+            pl.lit(self.year, pl.Int16).alias("partition_year"))
+        self.frames, self.rows = [], 0
+        check = validate_frame(frame, EventsSchema)
+        if not check["passed"]:
+            self.load.schema_failures.append(check["metadata"])
+        self.w.append(frame)
 
 
 def load_partition(con: duckdb.DuckDBPyConnection, year: int, files: list[tuple[Source, Path]],
@@ -75,29 +102,33 @@ def load_partition(con: duckdb.DuckDBPyConnection, year: int, files: list[tuple[
     with wh.PartitionWriter(con, "raw", "events", year, template, run_id) as w:
         for src, path in files:
             started, load = _now(), FileLoad(path)
+            pending = _Pending(w, load, year)
             if detect_event_format(path) in STREAMED:
                 stream = EventStream(path, cameo)
                 for batch in stream.batches():
-                    _write(w, load, batch, year)
+                    pending.add(batch)
                     q = stream.drain_quarantine()
                     w.quarantine(q)
                     load.quarantined += q.height
                 end = stream.finish()
+                pending.flush()  # retract deletes written rows
                 w.retract(path.name, end.retract)
                 load.loaded -= len(end.retract)
-                _write(w, load, end.add, year)
+                pending.add(end.add)
                 w.quarantine(end.quarantine)
                 load.quarantined += end.quarantine.height
                 load.rows_read, load.deduplicated = end.rows_read, end.deduplicated
+                load.sha256 = end.sha256 or ""
             else:
                 result = parse_event_file(path, cameo)
-                _write(w, load, result.frame, year)
+                pending.add(result.frame)
                 w.quarantine(result.quarantine)
                 load.quarantined, load.rows_read = result.quarantine.height, result.rows_read
                 load.deduplicated = result.deduplicated
+            pending.flush()
             w.log(src.name, path, rows_read=load.rows_read, loaded=load.loaded,
                   quarantined=load.quarantined, deduplicated=load.deduplicated,
-                  started_at=started, finished_at=_now())
+                  started_at=started, finished_at=_now(), sha256=load.sha256)
             if log:
                 log(f"{year}: {path.name}: {load.loaded:,} events, {load.quarantined:,} "
                     f"quarantined")

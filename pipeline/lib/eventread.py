@@ -120,8 +120,19 @@ def _wrap(path: Path, exc: Exception, line: int | None) -> InputError:
     return InputError(path, f"cannot read ({exc})", line=line)
 
 
-def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, str]]:
-    """Raw chunks of whole lines (cut after the last LF, else the last CR)."""
+def is_plain(path: Path) -> bool:
+    """Whether the file's bytes are its text (not a .gz or .zip archive)."""
+    return not path.name.lower().endswith((".gz", ".zip"))
+
+
+def _chunks(path: Path, size: int, digest=None) -> Iterator[tuple[bytes, str]]:
+    """Raw chunks of whole lines (cut after the last LF, else the last CR).
+
+    ``digest`` (a ``hashlib`` object; plain files only) is fed every byte read, so a caller
+    that reads the file to its end gets its checksum without a second read."""
+    if digest is not None and not is_plain(path):
+        raise ValueError(f"{path}: a digest of the bytes read is a digest of the file only "
+                         "for plain files")
     with _open(path) as (fh, label):
         buf, have, started = bytearray(size), 0, False
         mv = memoryview(buf)
@@ -133,6 +144,8 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, str]]:
                     mv = memoryview(buf)
                 n = fh.readinto(mv[have:])
                 end = have + n
+                if digest is not None and n:
+                    digest.update(mv[have:end])
                 if n == 0:
                     if end:
                         yield bytes(mv[:end]), label
@@ -152,14 +165,15 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[bytes, str]]:
             raise _wrap(path, exc, None if started else 1) from exc
 
 
-def blocks(path: Path, lay: Layout, size: int | None = None) -> Iterator[RawBlock]:
+def blocks(path: Path, lay: Layout, size: int | None = None,
+           digest=None) -> Iterator[RawBlock]:
     """Blocks of whole data lines (header skipped), CR/CRLF normalised, lines numbered.
 
     A block's ``line0`` depends on the LFs of the blocks before it, so blocks must be
-    consumed in order (one consumer at a time)."""
+    consumed in order (one consumer at a time). ``digest``: see :func:`_chunks`."""
     line = 1
     first = True
-    for data, label in _chunks(path, size or BLOCK):
+    for data, label in _chunks(path, size or BLOCK, digest):
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if first and lay.header:

@@ -29,6 +29,7 @@ API and the streaming writer share one implementation.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ import numpy as np
 import polars as pl
 
 from pipeline.lib import crosswalk
-from pipeline.lib.eventread import Layout, RawBlock, blocks, layout_for, line_texts
+from pipeline.lib.eventread import Layout, RawBlock, blocks, is_plain, layout_for, line_texts
 from pipeline.lib.ingest import (
     LINE,
     QUARANTINE_SCHEMA,
@@ -68,6 +69,7 @@ class StreamEnd:
     quarantine: pl.DataFrame    # quarantine rows not yet drained
     partition_year: int | None
     notes: dict = field(default_factory=dict)
+    sha256: str | None = None   # of the file, when it was read to the end as plain bytes
 
 
 # --------------------------------------------------------------------------- lines
@@ -436,6 +438,7 @@ class EventStream:
         self._held_ids: list[np.ndarray] = []
         self.label = str(self.path)
         self.line_label = str(self.path)
+        self.sha256: str | None = None
 
     # -- per block
     def _process(self, blk: RawBlock, text=None) -> _Processed:
@@ -547,11 +550,16 @@ class EventStream:
         :meth:`_process` on the block before; the caller dedupes and consumes the one before
         that. Polars, DuckDB and file reads release the GIL, so the stages overlap on two
         cores. At most ``_IN_FLIGHT`` processed blocks wait, which bounds memory."""
-        it = blocks(self.path, self.lay, self.block_bytes)
+        digest = hashlib.sha256() if is_plain(self.path) else None
+        it = blocks(self.path, self.lay, self.block_bytes, digest)
 
         def read():
             blk = next(it, None)
-            return None if blk is None else (blk, _text_rows(blk, self.lay, blk.label))
+            if blk is None:
+                if digest is not None:  # the whole file went through the reader
+                    self.sha256 = digest.hexdigest()
+                return None
+            return blk, _text_rows(blk, self.lay, blk.label)
 
         def work(blk: RawBlock, text) -> tuple[RawBlock, _Processed]:
             return blk, self._process(blk, text)
@@ -621,7 +629,7 @@ class EventStream:
         if self.lay.disagree is not None:
             notes["quad_class_disagreements"] = self._disagree
         return StreamEnd(self.rows_read, n_dup, retract, add, self.drain_quarantine(), year,
-                         notes)
+                         notes, self.sha256)
 
     def _rows_with_ids(self, ids: np.ndarray) -> tuple[pl.DataFrame, dict[int, str]]:
         """Every row (held or not) whose numeric ID is in ``ids``, with its line text."""
