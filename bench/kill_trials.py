@@ -49,6 +49,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lib.warehouse import visible_tables
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_RAW = (REPO.parent / "shared" / "data" / "raw").resolve()
 SELECTION = ["raw/cow_system", "raw/cow_nmc", "raw/un_votes", "raw/un_rollcalls",
@@ -165,8 +167,8 @@ def lock_holder(path: Path) -> tuple[str, int] | None:
 # --------------------------------------------------------------------------- inspecting
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [f"{s}.{t}" for s, t in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall()]
+    """What a user sees (a partitioned table's view, not its partition or staging tables)."""
+    return visible_tables(con)
 
 
 def _q(full: str) -> str:

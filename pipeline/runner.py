@@ -32,7 +32,6 @@ LOG_LEVEL = os.environ.get("PIPELINE_LOG_LEVEL", "INFO")
 class UnknownAssetError(ValueError):
     """``--select`` named an asset key the graph does not have."""
 FRESH = "fresh"
-TABLES = "SELECT schema_name || '.' || table_name FROM duckdb_tables()"
 
 
 @dataclass
@@ -80,7 +79,7 @@ def _snapshot(con) -> dict:
     """What the unchanged-rerun fast path compares (cheap: stat, code hash, two queries)."""
     return {"code": freshness.project_code_hash(), "raw_dirs": [str(d) for d in raw_dirs()],
             "files": freshness.digest(freshness.stat_state()),
-            "tables": sorted(r[0] for r in con.execute(TABLES).fetchall()),
+            "tables": warehouse.visible_tables(con),
             "runs": runs.run_count(con)}
 
 
@@ -116,7 +115,7 @@ def plan(graph, *, force: bool = False, only: set | None = None) -> freshness.Pl
         con = warehouse.connect(path, read_only=True)
         try:
             latest = runs.latest(con)
-            tables = {r[0] for r in con.execute(TABLES).fetchall()}
+            tables = set(warehouse.visible_tables(con))
         finally:
             con.close()
     cache = freshness.Sha256Cache()
@@ -211,16 +210,14 @@ def summary(seconds: float, outcome: RunOutcome | None = None) -> str:
         return f"warehouse: {path} (not created)\ndone in {seconds:.1f} s"
     con = warehouse.connect(path, read_only=True)
     try:
-        tables = con.execute(
-            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
-            "ORDER BY schema_name, table_name").fetchall()
+        tables = [full.split(".", 1) for full in warehouse.visible_tables(con)]
         log = {
             (r[0]): r[1:] for r in con.execute(
                 "SELECT table_name, count(*), sum(rows_read), sum(loaded), sum(quarantined), "
                 "sum(deduplicated) FROM raw.ingest_log GROUP BY ALL").fetchall()}
         lines = [f"warehouse: {path}", (f"{'table':40s} {'rows':>10s}  files  read"
                  "  quarantined  deduplicated")]
-        for schema, name, _ in tables:
+        for schema, name in tables:
             full = f"{schema}.{name}"
             n = con.execute(f"SELECT count(*) FROM {warehouse.qualified(schema, name)}").fetchone()[0]
             extra = ""

@@ -25,7 +25,7 @@ def test_run_succeeds_with_every_required_table(built):
     """The run succeeds and leaves every table the foundation issue lists."""
     ok, con = built
     assert ok
-    tables = {f"{s}.{t}" for s, t in q(con, "SELECT schema_name, table_name FROM duckdb_tables()")}
+    tables = set(wh.visible_tables(con))
     for t in ["raw.cow_system", "raw.cow_nmc", "raw.cow_alliances", "raw.un_votes",
               "raw.un_rollcalls", "raw.events", "raw.cameo_codes", "raw.ingest_log"]:
         assert t in tables
