@@ -39,7 +39,8 @@ LAYOUT = {
 # modules each engine needs, imported by the worker before the clock starts. duckdb 1.5
 # imports pandas the first time it binds a Python parameter (~1 s, once per process), so
 # that import is paid before the clock too.
-IMPORTS = {"duckdb_agg": ["duckdb", "pandas"], "pandas_agg": ["pandas"],
+IMPORTS = {"duckdb_agg": ["duckdb", "pandas"], "duckdb_load": ["duckdb", "pandas"],
+           "pandas_agg": ["pandas"],
            "pipeline_current": ["pipeline.lib.sources.events", "pipeline.lib.sources.cameo"],
            "pipeline_stream": ["pipeline.lib.eventstream", "pipeline.lib.sources.cameo"],
            "pipeline_warehouse": ["pipeline.lib.eventload", "pipeline.lib.eventfiles",
@@ -60,20 +61,27 @@ def _types(fmt: str) -> dict[str, str]:
 # One statement per format, built once from the fixed column lists so DuckDB does not sniff;
 # the path is a parameter (STYLE section 7). The column struct is literal, not a parameter:
 # binding a Python dict costs ~1 s on first use (duckdb imports pandas to convert it).
-DUCKDB_ICEWS = """
+READ_ICEWS = ("read_csv(?, delim = '\t', header = true, quote = '', escape = '', "
+              "nullstr = 'NA', columns = {})".format(_struct(_types("icews"))))
+READ_GDELT = ("read_csv(?, delim = '\t', header = false, quote = '', escape = '', "
+              "nullstr = '', columns = {})".format(_struct(_types("gdelt"))))
+DUCKDB_ICEWS = f"""
 SELECT "Source Country" AS source, "Target Country" AS target,
        CAST(year("Event Date") AS INTEGER) AS year, count(*) AS n, sum("Intensity") AS intensity
-FROM read_csv(?, delim = '\t', header = true, quote = '', escape = '', nullstr = 'NA',
-              columns = %s)
+FROM {READ_ICEWS}
 GROUP BY ALL
-""" % _struct(_types("icews"))
-DUCKDB_GDELT = """
+"""
+DUCKDB_GDELT = f"""
 SELECT c7 AS source, c17 AS target, CAST(c1 // 10000 AS INTEGER) AS year, count(*) AS n,
        sum(c30) AS intensity
-FROM read_csv(?, delim = '\t', header = false, quote = '', escape = '', nullstr = '',
-              columns = %s)
+FROM {READ_GDELT}
 GROUP BY ALL
-""" % _struct(_types("gdelt"))
+"""
+# the columns raw.events keeps of each format (ids, date, actors, countries, sectors or
+# types, CAMEO code, weight; GDELT also IsRootEvent and QuadClass)
+KEPT = {"icews": ICEWS_COLUMNS[:5] + ICEWS_COLUMNS[6:11],
+        "gdelt": tuple(f"c{i}" for i in (0, 1, 6, 7, 12, 13, 14, 16, 17, 22, 23, 24, 25, 26,
+                                          29, 30))}
 
 
 def floor(path: Path, fmt: str) -> None:
@@ -111,6 +119,65 @@ def polars_agg(path: Path, fmt: str) -> pl.DataFrame:
         .collect(engine="streaming")
         .cast(AGG_SCHEMA)
     )
+
+
+def polars_validated(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """Bound, not a pipeline: the cheapest read that can prove every line has the right field
+    count, as the pipeline does it (every field as text, so a long line raises; the field
+    bytes summed, so a short line shows), + the same aggregate, in one streaming scan."""
+    lay = LAYOUT[fmt]
+    cols = list(lay["columns"])
+    date = pl.col(lay["date"])
+    year = (date.str.to_date("%Y-%m-%d").dt.year() if fmt == "icews"
+            else date.cast(pl.Int32) // 10000)
+    null = pl.lit(lay["null"]) if lay["null"] else pl.lit("")
+    weight = pl.when(pl.col(lay["weight"]) == null).then(None).otherwise(
+        pl.col(lay["weight"])).cast(pl.Float64)
+    agg = (
+        pl.scan_csv(path, separator="\t", has_header=lay["header"], quote_char=None,
+                    schema=dict.fromkeys(cols, pl.Utf8), empty_string_is_null=False)
+        .group_by(
+            pl.when(pl.col(lay["source"]) == null).then(None).otherwise(pl.col(lay["source"]))
+            .alias("source"),
+            pl.when(pl.col(lay["target"]) == null).then(None).otherwise(pl.col(lay["target"]))
+            .alias("target"),
+            year.cast(pl.Int32).alias("year"))
+        .agg(pl.len().cast(pl.Int64).alias("n"), weight.sum().alias("intensity"),
+             pl.sum_horizontal(pl.all().str.len_bytes()).sum().alias("__bytes"))
+        .collect(engine="streaming"))
+    header = 0
+    if lay["header"]:
+        with open(path, "rb") as fh:
+            header = len(fh.readline())
+    rows, field_bytes = int(agg["n"].sum()), int(agg["__bytes"].sum())
+    size = path.stat().st_size - header
+    return agg.drop("__bytes").cast(AGG_SCHEMA), {
+        "rows_read": rows, "fields_account_for_every_byte":
+            field_bytes + len(cols) * rows in (size, size + 1)}
+
+
+def duckdb_load(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """Bound, not a pipeline: DuckDB's own CSV reader (strict, explicit types) loads the
+    columns ``raw.events`` keeps (:data:`KEPT`) into a table of a fresh database file, then
+    aggregates it.
+    No typing checks, crosswalk, dedupe or quarantine: the cost of persisting alone."""
+    import tempfile
+
+    import duckdb
+    lay = LAYOUT[fmt]
+    keep = KEPT[fmt]
+    read = READ_ICEWS if fmt == "icews" else READ_GDELT
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp, \
+            duckdb.connect(str(Path(tmp) / "load.duckdb")) as con:
+        cols = ", ".join(f'"{c}"' for c in keep)
+        con.execute(f"CREATE TABLE events AS SELECT {cols} FROM {read}", [str(path)])
+        year = (f'CAST(year("{lay["date"]}") AS INTEGER)' if fmt == "icews"
+                else f"CAST({lay['date']} // 10000 AS INTEGER)")
+        agg = con.execute(
+            f'SELECT "{lay["source"]}" AS source, "{lay["target"]}" AS target, {year} AS year, '
+            f'count(*) AS n, sum("{lay["weight"]}") AS intensity FROM events GROUP BY ALL'
+        ).pl().cast(AGG_SCHEMA)
+    return agg, {}
 
 
 def pandas_agg(path: Path, fmt: str) -> pl.DataFrame:
@@ -223,5 +290,11 @@ ENGINES = {
     "pipeline_eager": "bench.engines:pipeline_current",
     "pipeline": "bench.engines:pipeline_stream",
     "pipeline_warehouse": "bench.engines:pipeline_warehouse",
+    "polars_validated": "bench.engines:polars_validated",
+    "duckdb_load": "bench.engines:duckdb_load",
 }
 RAW_ENGINES = ("duckdb", "polars")
+# what a run without --engines times: raw engines, the bounds, the pipeline's two paths
+# (pipeline_eager, the old whole-file parser, needs ~2.6 GB per million rows: opt-in only)
+DEFAULT_ENGINES = ("floor", "duckdb", "polars", "pandas", "polars_validated", "duckdb_load",
+                   "pipeline", "pipeline_warehouse")

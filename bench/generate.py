@@ -310,7 +310,7 @@ def generate(path: Path, rows: int, seed: int = 42, fmt: str = "icews", year: in
     rng = np.random.default_rng(seed)
     pools = icews_pools(zipf_s) if fmt == "icews" else gdelt_pools(zipf_s)
     kinds_all = list(CORRUPTIONS) if fmt == "icews" else GDELT_CORRUPTIONS
-    n_bad = int(round(corrupt_share * rows))
+    n_bad = round(corrupt_share * rows)
     bad_rows = np.sort(rng.choice(np.arange(1, rows), size=n_bad, replace=False)) if n_bad \
         else np.empty(0, dtype=np.int64)
     bad_kind = np.array([kinds_all[i % len(kinds_all)] for i in range(n_bad)], dtype=object)

@@ -122,9 +122,11 @@ def compare(ref_path: Path, other_path: Path) -> str:
 
 
 def machine() -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo
                 if ln.startswith("model name")), platform.processor())
-    mem = next((int(ln.split()[1]) / 1024 ** 2 for ln in open("/proc/meminfo")
+    mem = next((int(ln.split()[1]) / 1024 ** 2 for ln in meminfo
                 if ln.startswith("MemTotal")), float("nan"))
     import duckdb
     import pandas
@@ -145,8 +147,8 @@ def table(results: list[dict], rows: int, path: Path) -> str:
     pandas_s = med.get("pandas", float("nan"))
     mb = path.stat().st_size / 1e6
     lines = [f"**{rows:,} rows** ({mb:,.0f} MB, `{path.name}`)", "",
-             "| engine | median s | min–max s | × fastest raw | × pandas | M rows/s "
-             "| peak RSS MB | check |",
+             ("| engine | median s | min–max s | × fastest raw | × pandas | M rows/s "
+              "| peak RSS MB | check |"),
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for e, rs in by.items():
         secs = [r["seconds"] for r in rs]
@@ -167,8 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--format", choices=["icews", "gdelt"], default="icews")
     ap.add_argument("--dir", type=Path, default=None,
                     help="file cache (default $TMPDIR/pipeline-bench)")
-    ap.add_argument("--engines", nargs="+", default=list(E.ENGINES),
-                    help="engines to run, in this order (default: all built-ins)")
+    ap.add_argument("--engines", nargs="+", default=list(E.DEFAULT_ENGINES),
+                    help=f"engines to run, in this order (default: {' '.join(E.DEFAULT_ENGINES)};"
+                         f" also: {' '.join(sorted(set(E.ENGINES) - set(E.DEFAULT_ENGINES)))})")
     ap.add_argument("--engine", action="append", default=[], metavar="NAME=MODULE:FUNC",
                     help="add or replace an engine, e.g. pipeline_fast=bench.x:fast")
     ap.add_argument("--skip-above", action="append", default=[], metavar="ENGINE=ROWS",

@@ -103,10 +103,10 @@ def profile(path: Path, use_cprofile: bool = False) -> str:
         "source_country", "target_country", "year").agg(pl.len(), pl.col("raw_goldstein").sum()))
     timer.run("validation (EventsSchema via pandera; asset check)",
               validate_frame, result.frame, events.EventsSchema)
-    lines = [f"file: `{path.name}` ({path.stat().st_size / 1e6:,.0f} MB), rows read "
-             f"{result.rows_read:,}, loaded {result.loaded:,}, quarantined "
-             f"{result.quarantine.height:,}, deduplicated {result.deduplicated:,}; "
-             f"{agg.height:,} dyad-years", "",
+    lines = [(f"file: `{path.name}` ({path.stat().st_size / 1e6:,.0f} MB), rows read "
+              f"{result.rows_read:,}, loaded {result.loaded:,}, quarantined "
+              f"{result.quarantine.height:,}, deduplicated {result.deduplicated:,}; "
+              f"{agg.height:,} dyad-years"), "",
              "| stage | exclusive s | share of parse | peak RSS so far MB |",
              "|---|---:|---:|---:|"]
     order = [label for _, _, label in STAGES] + [

@@ -24,7 +24,7 @@ def server():
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server API
+        def do_GET(self):  # http.server API name
             hits.append(self.path)
             self.send_response(200)
             self.send_header("Content-Length", str(len(BODY)))
@@ -70,7 +70,7 @@ def test_checksum_mismatch_fails_the_asset_and_leaves_no_file(server, warehouse,
     result = dg.materialize([_asset(url, "0" * 64)], resources={"warehouse": Warehouse()},
                             raise_on_error=False)
     assert not result.success
-    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "download of dl_system failed" in str(failure.event_specific_data.error.message)
     assert not list((tmp_path / "raw").rglob("system2016.csv*"))
 

@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
-    log = open(home / "webserver.log", "wb")
+    log = open(home / "webserver.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p",
          str(port), "-m", "pipeline.definitions"], env=env, stdout=log, stderr=subprocess.STDOUT)

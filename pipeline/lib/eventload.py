@@ -84,7 +84,7 @@ class _Pending:
     def flush(self) -> None:
         if not self.frames:
             return
-        frame = pl.concat(self.frames).with_columns(
+        frame = pl.concat(self.frames, rechunk=False).with_columns(
             pl.lit(self.year, pl.Int16).alias("partition_year"))
         self.frames, self.rows = [], 0
         check = validate_frame(frame, EventsSchema)

@@ -400,7 +400,7 @@ class _CcodeCache:
 
 # --------------------------------------------------------------------------- stream
 
-_IN_FLIGHT = 2  # processed blocks waiting for the caller (memory bound)
+_IN_FLIGHT = 1  # processed blocks waiting for the caller (memory: ~70 MB each)
 
 
 @dataclass
@@ -526,8 +526,8 @@ class EventStream:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield kept rows block by block (``partition_year`` NULL if the name has none)."""
-        for blk, done in self._pipelined():
-            self.line_label = blk.label
+        for label, done in self._pipelined():
+            self.line_label = label
             self._count(done)
             if done.q.height:
                 self._q.append(done.q)
@@ -542,8 +542,8 @@ class EventStream:
             raise InputError(self.line_label, "no data rows after the header (truncated file?)",
                              line=2)
 
-    def _pipelined(self) -> Iterator[tuple[RawBlock, _Processed]]:
-        """Processed blocks in file order, from a three-stage pipeline.
+    def _pipelined(self) -> Iterator[tuple[str, _Processed]]:
+        """(file label, processed block) in file order, from a three-stage pipeline.
 
         A reader thread reads the blocks in order and parses their lines (a block's first
         line number needs the line count of the block before it); a worker thread runs
@@ -561,8 +561,8 @@ class EventStream:
                 return None
             return blk, _text_rows(blk, self.lay, blk.label)
 
-        def work(blk: RawBlock, text) -> tuple[RawBlock, _Processed]:
-            return blk, self._process(blk, text)
+        def work(blk: RawBlock, text) -> tuple[str, _Processed]:
+            return blk.label, self._process(blk, text)  # the block's bytes are freed here
 
         pending: deque = deque()
         try:

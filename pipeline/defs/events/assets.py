@@ -30,8 +30,8 @@ def partition_range_to_run() -> tuple[str, str] | None:
     kinds={"duckdb", "polars"},
     tags={"source": "events"},
     check_specs=[dg.AssetCheckSpec(n, asset=KEY, blocking=True, description=d) for n, d in [
-        (CHECK_SCHEMA, "Events of the written years satisfy EventsSchema (CAMEO codes as "
-                       "text in the code table, Goldstein in [-10, 10], ...)."),
+        (CHECK_SCHEMA, ("Events of the written years satisfy EventsSchema (CAMEO codes as "
+                        "text in the code table, Goldstein in [-10, 10], ...).")),
         (CHECK_KEY, f"No two events share {list(EVENT_KEY)}."),
         (CHECK_COUNTS, "For every file: read = loaded + quarantined + deduplicated.")]],
 )
