@@ -95,3 +95,39 @@ def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
         assert row["rows_read"] == row["loaded"] + row["quarantined"] + row["deduplicated"]
     assert sum(ld.loaded for ld in loads) == got.height
     assert any(ld.deduplicated for ld in loads)  # the quirky file's duplicates were retracted
+
+
+def test_an_abandoned_partition_write_changes_nothing_and_its_staging_table_is_dropped(
+        cameo, tmp_path):
+    """A writer that never exits (a killed process) leaves the committed partition and the
+    view as they were, and its leftover staging table is invisible; the next writer of the
+    table drops it."""
+    path = tmp_path / "w.duckdb"
+    template = pl.DataFrame(schema=EVENT_COLUMNS)
+    batch = next(EventStream(QUIRKS, cameo).batches())
+
+    def rows(year):
+        return batch.with_columns(pl.lit(year, pl.Int16).alias("partition_year"))
+
+    con = wh.connect(path)
+    with wh.PartitionWriter(con, "raw", "events", 2018, template) as w:
+        w.append(rows(2018))
+    abandoned = wh.PartitionWriter(con, "raw", "events", 2018, template).__enter__()
+    abandoned.append(rows(2018))
+    abandoned.append(rows(2018))
+    con.close()  # the process dies here: no __exit__
+
+    def tables(con):
+        return {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+    con = wh.connect(path)
+    assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == batch.height
+    assert "events__p2018__staging" in tables(con)
+    assert "raw.events" in wh.visible_tables(con)
+    assert not any("__" in t for t in wh.visible_tables(con))
+    with wh.PartitionWriter(con, "raw", "events", 2019, template) as w:
+        w.append(rows(2019))
+    assert not any(t.endswith("__staging") for t in tables(con))
+    got = con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
+                      "ORDER BY ALL").fetchall()
+    assert got == [(2018, batch.height), (2019, batch.height)]
