@@ -11,7 +11,14 @@ import xml.etree.ElementTree as ET
 import polars as pl
 import pytest
 
-from pipeline.lib.tables import latex_escape, provenance_line, regression_table, star_note
+from pipeline.lib.regressions.specs import ESTIMATORS
+from pipeline.lib.tables import (
+    ESTIMATOR_LABELS,
+    latex_escape,
+    provenance_line,
+    regression_table,
+    star_note,
+)
 
 PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8c9d0", "unvotes": "0123456789abcdef"},
         "code": "0.1.0+gabc123def456", "date": "2025-11-25"}
@@ -236,3 +243,15 @@ def test_standalone_latex_compiles(table, tmp_path):
                           check=False)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "table.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_estimator_codes_print_as_labels_and_every_code_has_one(coefs, stats):
+    """The stats keep the spec's code (``fe_ols``); the table prints what a paper would."""
+    coded = stats.with_columns(pl.when(pl.col("stat") == "estimator")
+                               .then(pl.when(pl.col("model") == "m1").then(pl.lit("fe_ols"))
+                                     .otherwise(pl.lit("negbin")))
+                               .otherwise(pl.col("value")).alias("value"))
+    t = regression_table(coefs, coded, ["m1", "m2"], PROV, "t")
+    rows = {r[0]: r[1:] for r in _tex_rows(t.to_latex())}
+    assert rows["Estimator"] == ["OLS (within)", "Negative binomial"]
+    assert set(ESTIMATOR_LABELS) == set(ESTIMATORS)

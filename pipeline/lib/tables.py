@@ -39,6 +39,10 @@ STAT_ROWS = (("estimator", "Estimator", "text"), ("nobs", "Observations", "int")
              ("n_clusters", "Clusters", "int"), ("se_type", "SE type", "text"),
              ("loglik", "Log-likelihood", "float"), ("aic", "AIC", "float"),
              ("bic", "BIC", "float"), ("r2", "R²", "r2"), ("pseudo_r2", "Pseudo R²", "r2"))
+# the estimator codes of models/*.toml as a paper prints them (other text passes through)
+ESTIMATOR_LABELS = {"ols": "OLS", "logit": "Logit", "poisson": "Poisson",
+                    "negbin": "Negative binomial", "fe_ols": "OLS (within)",
+                    "fe_poisson": "Poisson (FE)"}
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                 "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
@@ -381,6 +385,8 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
     stat_rows = []
     for stat, label, kind in STAT_ROWS:
         cells = [_stat_cell(value.get((m, stat)), kind, digits) for m in models]
+        if stat == "estimator":
+            cells = [ESTIMATOR_LABELS.get(c, c) for c in cells]
         if any(cells):
             stat_rows.append((label, cells))
         if stat == "n_clusters":
