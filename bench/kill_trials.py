@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.warehouse import visible_tables
+from pipeline.lib.warehouse import partition_tables, visible_tables
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_RAW = (REPO.parent / "shared" / "data" / "raw").resolve()
@@ -189,9 +189,26 @@ def fingerprint(con: duckdb.DuckDBPyConnection, full: str) -> tuple:
     return tuple(cols), n, str(h)
 
 
+def _units(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What commits as a whole -> the physical table holding it: a plain table is one unit,
+    a partitioned table (a view over per-year tables) one unit per partition, named
+    ``schema.table[year]``. A run commits partitions one by one, so a kill may leave some
+    years new and others as they were; each partition must still be whole."""
+    out = {}
+    for t in _tables(con):
+        schema, table = t.split(".")
+        parts = partition_tables(con, schema, table)
+        if parts:
+            out |= {f"{t}[{p.rsplit('__p', 1)[1]}]": f"{schema}.{p}" for p in parts}
+        else:
+            out[t] = t
+    return out
+
+
 def fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    """Fingerprint of every table outside ``meta`` (reading each table in full)."""
-    return {t: fingerprint(con, t) for t in _tables(con) if not t.startswith("meta.")}
+    """Fingerprint of every unit (:func:`_units`) outside ``meta`` (reading each in full)."""
+    return {u: fingerprint(con, phys) for u, phys in _units(con).items()
+            if not u.startswith("meta.")}
 
 
 def latest_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -206,10 +223,15 @@ def latest_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def logged_files(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple[str, int | None]]]:
+    """Files in ``raw.ingest_log`` per unit (:func:`_units`: a partition of a partitioned
+    table is its own unit, ``schema.table[year]``)."""
     out: dict[str, set] = {}
     for table, f, year in con.execute(
             "SELECT table_name, source_file, partition_year FROM raw.ingest_log").fetchall():
-        out.setdefault(table, set()).add((f, year))
+        schema, name = table.split(".")
+        unit = f"{table}[{year}]" if year is not None and partition_tables(
+            con, schema, name) else table
+        out.setdefault(unit, set()).add((f, year))
     return out
 
 
