@@ -75,33 +75,28 @@ class StreamEnd:
 # --------------------------------------------------------------------------- lines
 
 
-def _bad_utf8(block: bytes, line0: int) -> list[tuple[int, int]]:
+def _bad_utf8(block: bytes, line0: int, starts: np.ndarray) -> list[tuple[int, int]]:
     """(line, byte column) of every undecodable line; resumes after each error (linear).
 
-    The block is scanned in segments of whole lines (``_SEG`` bytes) so that an error, whose
-    exception carries a copy of the bytes decoded, costs one segment and not the block."""
+    ``starts``: the byte offset of every line (:func:`_line_bounds`). The block is decoded in
+    segments of whole lines (``_SEG`` bytes) so that an error, whose exception carries a copy
+    of the bytes decoded, costs one segment and not the block."""
     bad: list[tuple[int, int]] = []
     mv = memoryview(block)
-    seg0, line_seg = 0, line0
+    seg0 = 0
     while seg0 < len(block):
         seg1 = block.find(b"\n", min(seg0 + _SEG, len(block)) - 1)
         seg1 = len(block) if seg1 < 0 else seg1 + 1
-        pos, ls_prev, line_prev = seg0, seg0, line_seg
+        pos = seg0
         while pos < seg1:
             try:
                 codecs.utf_8_decode(mv[pos:seg1], "strict", True)
                 break
             except UnicodeDecodeError as exc:
                 at = pos + exc.start
-                ls = block.rfind(b"\n", 0, at) + 1
-                line = line_prev + block.count(b"\n", ls_prev, ls)
-                bad.append((line, at - ls + 1))
-                ls_prev, line_prev = ls, line
-                le = block.find(b"\n", at, seg1)
-                if le < 0:
-                    break
-                pos = le + 1
-        line_seg += block.count(b"\n", seg0, seg1)
+                i = int(np.searchsorted(starts, at, side="right")) - 1
+                bad.append((line0 + i, at - int(starts[i]) + 1))
+                pos = int(starts[i + 1]) if i + 1 < len(starts) else seg1
         seg0 = seg1
     return bad
 
@@ -118,6 +113,18 @@ def _read_all(data: bytes, lay: Layout) -> pl.DataFrame | None:
         return None
 
 
+def _read_forgiving(data: bytes, lay: Layout) -> pl.DataFrame | None:
+    """Every line as one row of text fields, whatever its field count or encoding: long
+    lines truncated, short ones padded with "", invalid UTF-8 replaced."""
+    try:
+        return pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
+                           schema=dict.fromkeys(lay.names, pl.Utf8), encoding="utf8-lossy",
+                           truncate_ragged_lines=True, empty_string_is_null=False,
+                           raise_if_empty=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        return None
+
+
 def _bytes_accounted(rows: pl.DataFrame, data: bytes) -> bool:
     """Whether the field bytes plus one separator or LF per field are exactly ``data``.
 
@@ -128,19 +135,6 @@ def _bytes_accounted(rows: pl.DataFrame, data: bytes) -> bool:
     field_bytes = rows.select(pl.sum_horizontal(pl.all().str.len_bytes().sum())).item()
     tail = 0 if data.endswith(b"\n") else 1
     return field_bytes + rows.width * rows.height - tail == len(data)
-
-
-def _read_fast(data: bytes, lay: Layout, lines: np.ndarray | int) -> pl.DataFrame | None:
-    """Polars read of lines that all have the right tab count; None if Polars refuses.
-
-    ``lines`` is the physical line number of every line in ``data`` (or the first one's)."""
-    rows = _read_all(data, lay)
-    if rows is None:
-        return None
-    n = len(lines) if isinstance(lines, np.ndarray) else None
-    if n is not None and rows.height != n:
-        return None
-    return _numbered(rows.select(lay.needed), lines)
 
 
 def _numbered(rows: pl.DataFrame, lines: np.ndarray | int) -> pl.DataFrame:
@@ -169,38 +163,33 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
         blk.newlines = rows.height - (0 if data.endswith(b"\n") else 1)
         rows = _numbered(rows.select(lay.needed), line0)
         return _drop_blank(rows, blk, lay), empty_quarantine()
-    # Some lines fail: only they take the exact eager split; the rest stay on the fast path.
-    bad = _bad_utf8(data, line0)
+    # Some lines fail: find them line by line from one forgiving read (long lines truncated,
+    # bad UTF-8 replaced), whose good rows are kept; only the failing lines take the exact
+    # eager split.
     starts, ends = _line_bounds(data)
-    arr = np.frombuffer(data, np.uint8)
-    tab_line = np.searchsorted(starts, np.flatnonzero(arr == ord(lay.sep)), side="right") - 1
-    per_line = np.bincount(tab_line, minlength=len(starts))
-    wrong = per_line != n - 1
-    if bad:
-        wrong[np.array([b[0] for b in bad], np.int64) - line0] = True
-    good_idx = np.flatnonzero(~wrong)
-    if good_idx.size < len(starts):
-        fast = None
-        if good_idx.size:
-            # runs of consecutive good lines -> one slice each
-            brk = np.flatnonzero(np.diff(good_idx) != 1)
-            run_a = good_idx[np.concatenate(([0], brk + 1))]
-            run_b = good_idx[np.concatenate((brk, [good_idx.size - 1]))]
-            body = b"".join(data[starts[a]:ends[b]] + b"\n" for a, b in zip(run_a, run_b))
-            fast = _read_fast(body, lay, good_idx.astype(np.int64) + line0)
-        if fast is not None or not good_idx.size:
-            bad_idx = np.flatnonzero(wrong)
-            texts = [data[starts[i]:ends[i]].decode("utf-8", errors="replace") for i in bad_idx]
-            lines = (pl.DataFrame({"raw": pl.Series(texts, dtype=pl.Utf8)})
-                     .with_columns(pl.Series(LINE, bad_idx.astype(np.int64) + line0, pl.Int64))
-                     .select(LINE, "raw")
-                     .filter(pl.col("raw").str.strip_chars() != ""))
-            rows, q = _slow_split(lines, bad, lay, label)
-            if fast is not None:
-                rows = pl.concat([_drop_blank(fast, blk, lay), rows.select(*lay.needed, LINE)])
-                if rows.height and not rows[LINE].is_sorted():
-                    rows = rows.sort(LINE)
-            return rows.select(*lay.needed, LINE), q
+    bad = _bad_utf8(data, line0, starts)
+    rows = _read_forgiving(data, lay)
+    if rows is not None and rows.height == len(starts):
+        # a line is whole iff its fields and n - 1 separators are exactly its bytes (a long
+        # line lost fields to truncation, a short one was padded; bad UTF-8 is marked apart)
+        field_bytes = rows.select(pl.sum_horizontal(pl.all().str.len_bytes())).to_series()
+        wrong = field_bytes.to_numpy() + (n - 1) != ends - starts
+        if bad:
+            wrong[np.array([b[0] for b in bad], np.int64) - line0] = True
+        good_idx = np.flatnonzero(~wrong)
+        fast = _numbered(rows.select(lay.needed).filter(pl.Series(~wrong)),
+                         good_idx.astype(np.int64) + line0)
+        bad_idx = np.flatnonzero(wrong)
+        texts = [data[starts[i]:ends[i]].decode("utf-8", errors="replace") for i in bad_idx]
+        lines = (pl.DataFrame({"raw": pl.Series(texts, dtype=pl.Utf8)})
+                 .with_columns(pl.Series(LINE, bad_idx.astype(np.int64) + line0, pl.Int64))
+                 .select(LINE, "raw")
+                 .filter(pl.col("raw").str.strip_chars() != ""))
+        slow, q = _slow_split(lines, bad, lay, label)
+        rows = pl.concat([_drop_blank(fast, blk, lay), slow.select(*lay.needed, LINE)])
+        if rows.height and not rows[LINE].is_sorted():
+            rows = rows.sort(LINE)
+        return rows.select(*lay.needed, LINE), q
     text = data.decode("utf-8", errors="replace")
     lines = (pl.DataFrame({"raw": pl.Series([text]).str.split("\n").explode()})
              .with_row_index(LINE, offset=line0)
