@@ -131,3 +131,24 @@ def test_an_abandoned_partition_write_changes_nothing_and_its_staging_table_is_d
     got = con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
                       "ORDER BY ALL").fetchall()
     assert got == [(2018, batch.height), (2019, batch.height)]
+
+
+def test_the_load_runs_under_its_own_duckdb_memory_limit_and_restores_the_default(
+        cameo, tmp_path, monkeypatch):
+    """PIPELINE_DUCKDB_LOAD_MEMORY applies while rows are written, and only then."""
+    monkeypatch.setenv("PIPELINE_DUCKDB_LOAD_MEMORY", "300MB")
+    con = wh.connect(tmp_path / "w.duckdb")
+    setting = "SELECT current_setting('memory_limit')"
+    default = con.execute(setting).fetchone()[0]
+    seen = []
+    append = wh.PartitionWriter.append
+
+    def spy(self, frame):
+        seen.append(self.con.execute(setting).fetchone()[0])
+        append(self, frame)
+
+    monkeypatch.setattr(wh.PartitionWriter, "append", spy)
+    src = next(s for s in EVENT_SOURCES if s.name == "icews")
+    eventload.load_partition(con, 2018, [(src, QUIRKS)], cameo)
+    assert seen and all(v.startswith("286") for v in seen)  # 300 MB = 286.1 MiB
+    assert con.execute(setting).fetchone()[0] == default
