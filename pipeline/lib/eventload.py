@@ -2,11 +2,11 @@
 
 ICEWS and GDELT 1.0 files stream through :class:`pipeline.lib.eventstream.EventStream`;
 Phoenix files (daily and Cline Center historical) still use the eager parser, one file at a
-time. Everything for the year is written inside one
-:class:`pipeline.lib.warehouse.PartitionWriter` transaction, so a failed or killed run leaves
-the previous partition intact. Batches are gathered to ``FLUSH_ROWS`` rows, validated against
-``EventsSchema`` and written together; key uniqueness across flushes and files is checked
-afterwards in SQL.
+time. Everything for the year goes through one :class:`pipeline.lib.warehouse.PartitionWriter`:
+rows into a staging table, which one transaction swaps in for the partition at the end, so a
+failed or killed run leaves the previous partition intact. Batches are gathered to
+``FLUSH_ROWS`` rows, validated against ``EventsSchema`` and written together; key uniqueness
+across flushes and files is checked afterwards in SQL.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ def load_partition(con: duckdb.DuckDBPyConnection, year: int, files: list[tuple[
         return _load_partition(con, year, files, cameo, run_id, log)
 
 
-def _load_partition(con, year, files, cameo, run_id, log) -> list[FileLoad]:
+def _load_partition(con: duckdb.DuckDBPyConnection, year: int,
+                    files: list[tuple[Source, Path]], cameo: pl.DataFrame, run_id: str | None,
+                    log: Callable[[str], None] | None) -> list[FileLoad]:
     loads = []
     template = pl.DataFrame(schema=EVENT_COLUMNS)
     with wh.PartitionWriter(con, "raw", "events", year, template, run_id) as w:

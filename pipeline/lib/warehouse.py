@@ -3,7 +3,9 @@
 Every write replaces a whole table (or one partition of it) together with its rows in
 ``raw.ingest_log`` and ``raw.quarantine`` inside ONE transaction, so a failed or killed run
 leaves the previous committed state, never a half-written table or a log that disagrees with
-its table. DuckDB allows one writer per file; a second process gets
+its table. A partitioned table (``raw.events``) is a view over one table per partition; a
+new partition is written into a staging table first and swapped in by that one transaction
+(:class:`PartitionWriter`). DuckDB allows one writer per file; a second process gets
 :class:`WarehouseBusyError` at once, with a message saying what to do.
 """
 

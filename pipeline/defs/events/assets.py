@@ -38,7 +38,8 @@ def partition_range_to_run() -> tuple[str, str] | None:
 def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Dyadic events (ICEWS, GDELT 1.0, Phoenix) with COW ccodes and CAMEO codes as text; one
     partition per year of files, so a new year's file ingests alone (METHODS §5.2). Files stream
-    in batches into one transaction per year (``lib/eventload.py``)."""
+    in batches into a staging table that replaces the year's partition in one transaction
+    (``lib/eventload.py``; ``raw.events`` is a view over one table per year)."""
     con = warehouse.con
     cameo = wh.read_table(con, "raw", "cameo_codes")
     window = context.partition_time_window
