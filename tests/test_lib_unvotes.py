@@ -142,3 +142,29 @@ def test_registry_entries_describe_both_tables_from_one_required_source():
     """Two raw tables share the required UNGA source, whose citation is BibTeX."""
     assert [t.name for t in unvotes.TABLES] == ["un_votes", "un_rollcalls"]
     assert unvotes.SOURCES[0].required and unvotes.SOURCES[0].citation.startswith("@")
+
+
+def test_the_two_tables_of_one_file_read_its_text_once_and_a_changed_file_again(
+        tmp_path, monkeypatch):
+    """un_votes and un_rollcalls share one read, which is then released, with the results of
+    separate reads; an edited file (new size or mtime) is read afresh, never served stale."""
+    path = tmp_path / "votes.csv"
+    path.write_bytes(FIXTURE.read_bytes())
+    calls = []
+    real_read = unvotes._read_votes_text
+    monkeypatch.setattr(unvotes, "_read_votes_text", lambda p: calls.append(p) or real_read(p))
+    monkeypatch.setattr(unvotes, "_SHARED_TEXT", {})
+    votes, rollcalls = parse_un_votes(path), parse_un_rollcalls(path)
+    assert len(calls) == 1 and not unvotes._SHARED_TEXT
+    alone_votes = parse_un_votes(path)
+    unvotes._SHARED_TEXT.clear()
+    alone_rollcalls = parse_un_rollcalls(path)
+    assert len(calls) == 3
+    for shared, alone in ((votes, alone_votes), (rollcalls, alone_rollcalls)):
+        assert shared.frame.equals(alone.frame) and shared.quarantine.equals(alone.quarantine)
+    unvotes._SHARED_TEXT.clear()
+    parse_un_votes(path)  # its text is kept for the roll calls, but the file changes first
+    lines = FIXTURE.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))
+    changed = parse_un_rollcalls(path)
+    assert len(calls) == 5 and changed.rows_read == rollcalls.rows_read - 1

@@ -52,7 +52,27 @@ ROLLCALL_COLS = [
 ]
 
 
+# The two tables of one votes file parse the same text: the first read is kept for the
+# second, which takes it out (so it is held only between the two parses).
+_SHARED_TEXT: dict[tuple, tuple[pl.DataFrame, pl.DataFrame, int]] = {}
+
+
 def read_votes_text(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """:func:`_read_votes_text`, read once for ``un_votes`` and ``un_rollcalls`` together.
+
+    The file's path, size and modification time key the kept read, so a changed file is
+    read again."""
+    st = Path(path).stat()
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    kept = _SHARED_TEXT.pop(key, None)
+    if kept is not None:
+        return kept
+    _SHARED_TEXT.clear()
+    _SHARED_TEXT[key] = got = _read_votes_text(path)
+    return got
+
+
+def _read_votes_text(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """All-text rows (plus ``_line``) of a votes file: CSV (plain/gz/zip) or R data.
 
     For ``.RData``/``.rda`` the data frame ``x`` (or the only object) is read with pyreadr and
