@@ -152,3 +152,27 @@ def test_the_load_runs_under_its_own_duckdb_memory_limit_and_restores_the_defaul
     eventload.load_partition(con, 2018, [(src, QUIRKS)], cameo)
     assert seen and all(v.startswith("286") for v in seen)  # 300 MB = 286.1 MiB
     assert con.execute(setting).fetchone()[0] == default
+
+
+def test_a_warehouse_with_the_old_single_events_table_is_split_into_partitions(
+        cameo, tmp_path):
+    """raw.events written before partitions were tables (one table, every year) keeps its
+    rows: the first partition write splits it per year and puts the view in its place."""
+    template = pl.DataFrame(schema=EVENT_COLUMNS)
+    batch = next(EventStream(QUIRKS, cameo).batches())
+    con = wh.connect(tmp_path / "w.duckdb")
+    old = pl.concat([batch.with_columns(pl.lit(y, pl.Int16).alias("partition_year"))
+                     for y in (2016, 2017)])
+    con.execute("CREATE SCHEMA raw")
+    con.register("_old", old.to_arrow())
+    con.execute("CREATE TABLE raw.events AS SELECT * FROM _old")
+    with wh.PartitionWriter(con, "raw", "events", 2018, template) as w:
+        w.append(batch.with_columns(pl.lit(2018, pl.Int16).alias("partition_year")))
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE "
+                       "table_schema = 'raw' AND table_name = 'events'").fetchone()[0]
+    assert kind == "VIEW"
+    assert wh.partition_tables(con, "raw", "events") == [
+        "events__p2016", "events__p2017", "events__p2018"]
+    got = con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
+                      "ORDER BY ALL").fetchall()
+    assert got == [(2016, batch.height), (2017, batch.height), (2018, batch.height)]
