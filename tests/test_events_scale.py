@@ -67,7 +67,7 @@ def test_a_failed_partition_write_leaves_the_previous_partition(cameo, tmp_path)
 
 @pytest.mark.parametrize(("flush_rows", "block"), [(7, 1 << 12), (10**9, None)])
 def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
-        cameo, tmp_path, monkeypatch, flush_rows, block):
+        cameo, raw, tmp_path, monkeypatch, flush_rows, block):
     """Rows are written in gathered flushes; with retractions (duplicate IDs across flushes)
     the table still equals the parser's rows, and the log reconciles with the file's sha256
     (hashed while reading for a plain file, by a second read for a .gz)."""
@@ -76,9 +76,8 @@ def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
         monkeypatch.setattr(eventread, "BLOCK", block)
     gen = tmp_path / "events.2018.gen.tab"
     generate(gen, 1_000, seed=5, fmt="icews", corrupt_share=0.02)
-    sample = Path(__file__).parents[2] / "shared" / "data" / "raw" / "icews_sample" \
-        / "events.2018.sample.tab.gz"
-    files = [QUIRKS, gen] + ([sample] if sample.exists() and not block else [])
+    sample = raw / "icews_sample" / "events.2018.sample.tab.gz"
+    files = [QUIRKS, gen] + ([] if block else [sample])
     src = next(s for s in EVENT_SOURCES if s.name == "icews")
     con = wh.connect(tmp_path / "w.duckdb")
     loads = eventload.load_partition(con, 2018, [(src, f) for f in files], cameo)

@@ -101,26 +101,18 @@ def _bad_utf8(block: bytes, line0: int, starts: np.ndarray) -> list[tuple[int, i
     return bad
 
 
-def _read_all(data: bytes, lay: Layout) -> pl.DataFrame | None:
-    """Polars read of every field as text; None if Polars refuses (bad UTF-8, a line with
-    too many fields)."""
+def _read_all(data: bytes, lay: Layout, *, forgiving: bool = False) -> pl.DataFrame | None:
+    """Polars read of every field as text; None if Polars refuses.
+
+    Strict (default): bad UTF-8 or a line with too many fields makes Polars refuse (only a
+    full read, no projection, raises on the latter). ``forgiving``: every line becomes one
+    row whatever its field count or encoding (long lines truncated, short ones padded with
+    "", invalid UTF-8 replaced)."""
+    extra = {"encoding": "utf8-lossy", "truncate_ragged_lines": True} if forgiving else {}
     try:
-        # no projection: only a full read raises on a line with too many fields
         return pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
                            schema=dict.fromkeys(lay.names, pl.Utf8),
-                           empty_string_is_null=False, raise_if_empty=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
-        return None
-
-
-def _read_forgiving(data: bytes, lay: Layout) -> pl.DataFrame | None:
-    """Every line as one row of text fields, whatever its field count or encoding: long
-    lines truncated, short ones padded with "", invalid UTF-8 replaced."""
-    try:
-        return pl.read_csv(data, has_header=False, separator=lay.sep, quote_char=None,
-                           schema=dict.fromkeys(lay.names, pl.Utf8), encoding="utf8-lossy",
-                           truncate_ragged_lines=True, empty_string_is_null=False,
-                           raise_if_empty=False)
+                           empty_string_is_null=False, raise_if_empty=False, **extra)
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None
 
@@ -168,7 +160,7 @@ def _text_rows(blk: RawBlock, lay: Layout, label: str):
     # eager split.
     starts, ends = _line_bounds(data)
     bad = _bad_utf8(data, line0, starts)
-    rows = _read_forgiving(data, lay)
+    rows = _read_all(data, lay, forgiving=True)
     if rows is not None and rows.height == len(starts):
         # a line is whole iff its fields and n - 1 separators are exactly its bytes (a long
         # line lost fields to truncation, a short one was padded; bad UTF-8 is marked apart)

@@ -258,17 +258,18 @@ class PartitionWriter:
         self.part = PARTITION.format(table=table, year=int(partition_year))
         self.staging = qualified(schema, self.part + STAGING)
         self.template = template
-        self.rows = 0
         self._quarantine: list[pl.DataFrame] = []
         self._log: list[pl.DataFrame] = []
 
     def __enter__(self) -> Self:
         con, schema = self.con, self.schema
         ensure_schemas(con)
-        for name in con.execute(  # staging tables of killed runs (one writer per warehouse)
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND "
-                "table_name LIKE ?", [schema, f"{self.table}__p%{STAGING}"]).fetchall():
-            con.execute(f"DROP TABLE {qualified(schema, name[0])}")
+        stale = re.compile(rf"^{re.escape(self.table)}__p\d+{STAGING}$")
+        for (name,) in con.execute(  # staging tables of killed runs (one writer per warehouse)
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?",
+                [schema]).fetchall():
+            if stale.match(name):
+                con.execute(f"DROP TABLE {qualified(schema, name)}")
         con.register("_incoming", self.template.to_arrow())
         try:
             con.execute(f"CREATE TABLE {self.staging} AS SELECT * FROM _incoming LIMIT 0")
@@ -291,7 +292,6 @@ class PartitionWriter:
     def append(self, frame: pl.DataFrame) -> None:
         if frame.height:
             self._insert(self.staging, frame)
-            self.rows += frame.height
 
     def retract(self, source_file: str, lines: list[int]) -> None:
         """Delete rows of ``source_file`` (its ``source_line`` values) written earlier."""
@@ -304,7 +304,6 @@ class PartitionWriter:
                     "AND source_line IN (SELECT line FROM _lines)", [source_file])
             finally:
                 self.con.unregister("_lines")
-            self.rows -= len(lines)
 
     def quarantine(self, frame: pl.DataFrame) -> None:
         if frame.height:
