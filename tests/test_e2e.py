@@ -85,11 +85,20 @@ def test_state_year_has_exactly_the_system_members(built):
     assert ranks == {2: 1, 220: 8, 732: 20}
 
 
-def test_diplomatic_measures_are_unavailable_with_only_the_excerpt(built):
-    """With only the 105-row excerpt the DE measures are NULL, not computed from a fragment."""
+def test_diplomatic_measures_follow_the_completeness_of_the_loaded_file(built):
+    """DE measures are computed iff the loaded Diplomatic Exchange file covers its waves.
+
+    With the full publisher file (310,820 rows) every system state-year from 1817 carries a DE
+    PageRank; with only the 105-row excerpt they are NULL, never computed from a fragment.
+    """
     _, con = built
-    assert q(con, "SELECT count(de_pagerank), count(si_rank_de_pagerank_global) "
-                  "FROM derived.state_year") == [(0, 0)]
+    loaded = q(con, "SELECT count(*) FROM raw.cow_diplomatic_exchange")[0][0]
+    n_de, n_si = q(con, "SELECT count(de_pagerank), count(si_rank_de_pagerank_global) "
+                        "FROM derived.state_year")[0]
+    if loaded == 310_820:
+        assert n_de > 10_000 and n_si > 10_000
+    else:
+        assert (n_de, n_si) == (0, 0)
     assert q(con, "SELECT count(si_rank_igo_full_global) FROM derived.state_year")[0][0] > 10_000
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pipeline.lib.provenance import sha256_file
 from pipeline.lib.sources import cow, cow_dipex, cow_nmc
 
 FIX = Path(__file__).parent / "data" / "cow"
+DIPEX_DIR = "cow_diplomatic_exchange"
+EXCERPT = "Diplomatic_Exchange_2006v1.excerpt.csv"
 _CACHE: dict[str, ParseResult] = {}
 
 
@@ -147,9 +150,14 @@ def test_nmc_v7_file_with_crlf_and_leading_dot_cinc_is_preferred_and_read(tmp_pa
     assert frame.select("cinc", "version").row(0) == (pytest.approx(0.039697491), 2025)
 
 
+def _excerpt(raw: Path) -> pl.DataFrame:
+    """The shipped 105-row excerpt, read by path (the folder may also hold the full file)."""
+    return cow_dipex.parse_dipex(raw / DIPEX_DIR / EXCERPT).frame
+
+
 def test_dipex_excerpt_keeps_code_9_for_usa_cuba_interest_sections(raw):
     """The 105-row excerpt loads; USA-Cuba 1980-2005 stays 9/9 with DE = 0 (never NULL)."""
-    frame = _parsed(raw, "cow_diplomatic_exchange").frame
+    frame = _excerpt(raw)
     cuba = frame.filter(ccode1=2, ccode2=40).filter(pl.col("year").is_between(1980, 2005))
     assert frame.height == 105
     assert cuba["year"].to_list() == [1980, 1985, 1990, 1995, 2000, 2005]
@@ -160,7 +168,7 @@ def test_dipex_excerpt_keeps_code_9_for_usa_cuba_interest_sections(raw):
 
 def test_dipex_ties_read_dr_at_2_as_side_1_at_side_2(raw):
     """USA-Bahamas 1985 (DR_at_1 = 1, DR_at_2 = 3): USA -> BHM is 3, BHM -> USA is 1."""
-    links = cow_dipex.ties(_parsed(raw, "cow_diplomatic_exchange").frame).filter(year=1985)
+    links = cow_dipex.ties(_excerpt(raw)).filter(year=1985)
     assert _value(links, "level", sender=2, host=31) == 3
     assert _value(links, "level", sender=31, host=2) == 1
 
@@ -186,8 +194,8 @@ def test_dipex_bad_rows_are_quarantined_and_counted(raw):
 
 def test_dipex_publisher_zip_is_preferred_over_the_excerpt_and_reads(raw, tmp_path, monkeypatch):
     """A zip with the CSV, a codebook and a readme is found before the excerpt and parses."""
-    excerpt = raw / "cow_diplomatic_exchange" / "Diplomatic_Exchange_2006v1.excerpt.csv"
-    folder = tmp_path / "cow_diplomatic_exchange"
+    excerpt = raw / DIPEX_DIR / EXCERPT
+    folder = tmp_path / DIPEX_DIR
     folder.mkdir()
     (folder / excerpt.name).write_bytes(excerpt.read_bytes())
     with zipfile.ZipFile(folder / "Diplomatic_Exchange_2006.1.zip", "w") as zf:
@@ -200,6 +208,100 @@ def test_dipex_publisher_zip_is_preferred_over_the_excerpt_and_reads(raw, tmp_pa
     result = cow_dipex.parse_dipex(path)
     assert path.suffix == ".zip"
     assert result.loaded == 105
-    assert result.frame.equals(_parsed(raw, "cow_diplomatic_exchange").frame)
+    assert result.frame.equals(_excerpt(raw))
     (folder / "Diplomatic_Exchange_2006v1.csv").write_bytes(excerpt.read_bytes())
     assert cow_dipex.DIPEX.require().name == "Diplomatic_Exchange_2006v1.csv"
+
+
+FULL = "Diplomatic_Exchange_2006v1.csv"
+FULL_SHA256 = "735ae1347b0e7a714bca0f47d99c925cb85fb7bca2da1900206c755af2778be6"
+
+
+@pytest.fixture(scope="module")
+def dipex_full(raw) -> pl.DataFrame:
+    """The publisher's full Diplomatic Exchange file; skips locally when absent, fails under CI."""
+    path = raw / DIPEX_DIR / FULL
+    if not path.exists():
+        msg = f"the full Diplomatic Exchange file is not at {path}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {msg}")
+        pytest.skip(msg)
+    result = cow_dipex.parse_dipex(path)
+    result.reconcile()
+    assert result.quarantine.height == 0
+    return result.frame
+
+
+def test_dipex_full_file_is_registered_by_its_sha256(raw, dipex_full):
+    """The full publisher CSV is in the registry and its sha256 is 735ae134..."""
+    assert cow_dipex.DIPEX.sha256[FULL] == FULL_SHA256
+    assert sha256_file(raw / DIPEX_DIR / FULL) == FULL_SHA256
+
+
+def test_dipex_full_file_has_310820_rows_in_38_waves(dipex_full):
+    """310,820 rows in 38 waves; each wave is the complete directed set n(n-1) of its states.
+
+    The one exception is 1990, unification year: united Germany (255) and Yemen (679) appear
+    beside the states they absorbed (260, 265; 678, 680) but never paired with them.
+    """
+    waves = [1817, 1824, 1827, 1832, 1836, 1840, *range(1844, 1915, 5), *range(1920, 1941, 5),
+             *range(1950, 2006, 5)]
+    assert dipex_full.height == 310_820
+    assert sorted(dipex_full["year"].unique()) == waves and len(waves) == 38
+    per_wave = dipex_full.group_by("year").agg(pl.len().cast(pl.Int64).alias("rows"),
+                                               pl.col("ccode1").n_unique().cast(pl.Int64).alias("n"))
+    short = per_wave.with_columns((pl.col("n") * (pl.col("n") - 1) - pl.col("rows")).alias("gap"))
+    assert dict(short.filter(pl.col("gap") != 0).select("year", "gap").iter_rows()) == {1990: 8}
+    w1990 = dipex_full.filter(year=1990)
+    states = sorted(w1990["ccode1"].unique())
+    have = set(zip(w1990["ccode1"], w1990["ccode2"], strict=True))
+    missing = {(a, b) for a in states for b in states if a != b and (a, b) not in have}
+    assert missing == {(255, 260), (260, 255), (255, 265), (265, 255),
+                       (678, 679), (679, 678), (679, 680), (680, 679)}
+    sizes = dict(per_wave.select("year", "n").iter_rows())
+    assert (sizes[1817], sizes[1970], sizes[2005]) == (23, 134, 192)
+
+
+def test_dipex_full_file_every_row_has_its_consistent_reverse(dipex_full):
+    """Every (a, b) row has its (b, a) row, and DR_at_1(a, b) = DR_at_2(b, a) everywhere."""
+    mirror = dipex_full.select(pl.col("ccode2").alias("ccode1"), pl.col("ccode1").alias("ccode2"),
+                               "year", pl.col("DR_at_2").alias("mirror"))
+    joined = dipex_full.join(mirror, on=["ccode1", "ccode2", "year"], how="left")
+    assert joined["mirror"].null_count() == 0
+    assert cow_dipex.direction_mismatches(dipex_full).height == 0
+
+
+def test_dipex_full_1970_has_134_states_and_4945_ties(dipex_full):
+    """1970: 134 states and 4,945 directed ties with DR_at_2 in {1, 2, 3, 9} (replication log)."""
+    w = dipex_full.filter(year=1970)
+    assert w["ccode1"].n_unique() == 134
+    assert w.filter(pl.col("DR_at_2").is_in([1, 2, 3, 9])).height == 4_945
+    ties = cow_dipex.ties(dipex_full).filter(pl.col("year") == 1970, pl.col("level") > 0)
+    assert ties.height == 4_945
+
+
+def test_dipex_full_codes_match_the_documented_counts(dipex_full):
+    """Codes in each DR column: 0/1/2/3/9 = 225,924/5,542/12,224/54,319/12,811; DE=1 100,282."""
+    expected = {0: 225_924, 1: 5_542, 2: 12_224, 3: 54_319, 9: 12_811}
+    for col in ("DR_at_1", "DR_at_2"):
+        assert dict(dipex_full[col].value_counts().iter_rows()) == expected
+    assert dipex_full.filter(DE=1).height == 100_282
+    only9 = dipex_full.filter(pl.col("year").is_between(1950, 1965), pl.col("DR_at_2") > 0)
+    assert only9["DR_at_2"].unique().to_list() == [9]  # codebook note 1
+
+
+def test_dipex_excerpt_alone_is_not_complete_enough_for_measures(raw):
+    """The excerpt's best wave has too few senders: DE measures are reported unavailable."""
+    from pipeline.lib.indicators import dipex_status
+
+    system = _parsed(raw, "cow_system").frame
+    report = dipex_status(_excerpt(raw), system)
+    assert report["available"] is False and "excerpt" in report["reason"]
+
+
+def test_dipex_full_file_is_complete_enough_for_measures(raw, dipex_full):
+    """With the full file every wave's senders are all the wave's states: measures available."""
+    from pipeline.lib.indicators import dipex_status
+
+    report = dipex_status(dipex_full, _parsed(raw, "cow_system").frame)
+    assert report["available"] is True and report["best_wave_sender_share"] >= 0.99

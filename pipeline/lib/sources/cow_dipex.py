@@ -160,11 +160,13 @@ DIPEX = Source(
     patterns=("Diplomatic_Exchange_2006v1.csv", "Diplomatic_Exchange_2006v1.csv.gz",
               "Diplomatic_Exchange_2006.1.zip", "Diplomatic_Exchange_2006v1.excerpt.csv"),
     required=False,
-    sha256={"Diplomatic_Exchange_2006v1.excerpt.csv":
+    sha256={"Diplomatic_Exchange_2006v1.csv":
+            "735ae1347b0e7a714bca0f47d99c925cb85fb7bca2da1900206c755af2778be6",
+            "Diplomatic_Exchange_2006v1.excerpt.csv":
             "61d60270f7097a0b98cc81bc6fc7b6a526d9a90f7f20e1867457e15eb5cffca1"},
     download={"Diplomatic_Exchange_2006.1.zip":
               "https://correlatesofwar.org/wp-content/uploads/Diplomatic_Exchange_2006.1.zip"},
-    note="Only a 105-row excerpt is shipped; add the publisher's full CSV or zip.",
+    note="The full publisher CSV is preferred; the 105-row excerpt is kept for format tests.",
 )
 
 SOURCES: list[Source] = [DIPEX]
