@@ -33,7 +33,7 @@ def test_strong_unrecognised_state_has_positive_gap_and_weak_recognised_negative
     assert out["g_gap"].to_list() == [3, 1, -1, -3]
     assert out["g_gap"].dtype == pl.Int32
     assert out["g_abs"].to_list() == [3, 1, 1, 3]
-    assert out["g_rel"].to_list() == pytest.approx([0.75, 0.25, -0.25, -0.75], abs=TOL)
+    assert out["g_pct"].to_list() == pytest.approx([1.0, 1 / 3, -1 / 3, -1.0], abs=TOL)
 
 
 def test_tied_capabilities_share_the_best_rank():
@@ -133,13 +133,17 @@ def test_status_inconsistency_names_one_column_per_measure_variant_and_field():
     out = status_inconsistency(frame, ["pr", "deg"]).collect()
     for m in ("pr", "deg"):
         for f in ("global", "region", "community"):
-            assert {f"si_rank_{m}_{f}", f"si_abs_{m}_{f}", f"si_rel_{m}_{f}",
+            assert {f"si_rank_{m}_{f}", f"si_abs_{m}_{f}", f"si_pct_{m}_{f}",
                     f"si_chronic_{m}_{f}"} <= set(out.columns)
         assert f"si_resid_{m}" in out.columns
     assert out["si_rank_pr_global"].to_list() == [3, 1, -1, -3]
     assert out["si_rank_pr_community"].to_list() == [1, -1, 1, -1]
     no_community = status_inconsistency(_four_states(), ["pr"]).collect()
     assert not any("community" in c for c in no_community.columns)
+    only_global = status_inconsistency(frame, ["pr"], fields=("global",), residual=False)
+    assert only_global.collect_schema().names() == [
+        "ccode", "year", "si_rank_pr_global", "si_abs_pr_global", "si_pct_pr_global",
+        "si_chronic_pr_global"]
 
 
 @pytest.fixture(scope="module")

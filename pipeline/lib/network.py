@@ -5,7 +5,6 @@
   centrality and Louvain communities per state and wave.
 - :func:`igo_network_measures`: one undirected graph per year weighted by shared full IGO
   memberships, with strength, degree, eigenvector centrality and PageRank.
-- :func:`annualise`: wave rows to state-years (linear interpolation, labels carried forward).
 
 Degrees and strengths are polars aggregations over all waves at once. PageRank runs once
 for all waves/years as a block-diagonal ``scipy.sparse`` power iteration that reproduces
@@ -361,64 +360,4 @@ def igo_network_measures(igo_dyadic: pl.DataFrame | pl.LazyFrame,
         .select("ccode", "year", "n_nodes", "degree", "strength", "eigenvector", "pagerank",
                 "pagerank_n")
         .sort("year", "ccode")
-    )
-
-
-def annualise(wave: pl.DataFrame | pl.LazyFrame, years: pl.DataFrame | pl.LazyFrame,
-              value_cols: list[str], label_cols: list[str],
-              last_year: int | None = None) -> pl.DataFrame:
-    """Wave measures on a state-year grid (METHODS §2.4).
-
-    Parameters
-    ----------
-    wave : ``ccode, year`` plus ``value_cols`` and ``label_cols``, one row per state-wave.
-    years : the state-year grid ``ccode, year`` (e.g. system membership); output rows.
-    value_cols : continuous measures, interpolated linearly in ``year`` between consecutive
-        waves of the same state (cast to Float64).
-    label_cols : categorical measures (e.g. ``community``), carried forward from the
-        state's latest wave.
-    last_year : when given, carry each state's last wave (values and labels) forward up to
-        and including this year; otherwise nothing is filled past a state's last wave.
-
-    Returns
-    -------
-    pl.DataFrame
-        One row per ``years`` row: ``ccode, year, is_wave`` then the value and label
-        columns. NULL before a state's first wave and past its last (or past
-        ``last_year``). A NULL value in a wave makes the years on either side of that wave,
-        up to the neighbouring waves, NULL too (it is never bridged), and a NULL label is
-        carried like any other; NaN inputs are treated as NULL.
-
-    Notes
-    -----
-    Linear interpolation between waves follows the replication practice for the
-    quinquennial DipEx waves (Renshon 2016, doi:10.1017/S0020818316000163). Interpolated
-    rows have ``is_wave = False``; robustness models should use wave rows only.
-    """
-    key = ["ccode", "year"]
-    state = pl.col("ccode")
-    seg = ["ccode", "_seg"]  # a wave row and the non-wave years up to the next wave
-    past_last = pl.col("year") > pl.col("_last")
-    carry = (pl.lit(last_year is not None) & (pl.col("year") <= (last_year or 0))
-             & (pl.col("_seg") > 0))
-    values = wave.lazy().select(
-        pl.col(key).cast(pl.Int32),
-        # NaN stands in for a NULL wave value so interpolation does not bridge over it.
-        *[pl.col(v).cast(pl.Float64).fill_null(float("nan")) for v in value_cols],
-        *label_cols, pl.lit(True).alias("is_wave"))
-    return (
-        years.lazy().select(pl.col(key).cast(pl.Int32)).unique()
-        .join(values, on=key, how="left")
-        .with_columns(pl.col("is_wave").fill_null(False))
-        .sort(key)
-        .with_columns(pl.col("is_wave").cast(pl.Int32).cum_sum().over(state).alias("_seg"),
-                      pl.col("year").filter("is_wave").max().over(state).alias("_last"))
-        .with_columns(
-            *[pl.when(~past_last).then(pl.col(v).interpolate_by("year").over(state))
-              .when(carry).then(pl.col(v).first().over(seg))
-              .fill_nan(None).alias(v) for v in value_cols],
-            *[pl.when((pl.col("_seg") > 0) & (~past_last | carry))
-              .then(pl.col(c).first().over(seg)).alias(c) for c in label_cols])
-        .select(*key, "is_wave", *value_cols, *label_cols)
-        .collect()
     )

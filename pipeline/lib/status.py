@@ -85,10 +85,11 @@ def _rank_gap_exprs(status_col: str, field_cols: list[str], prefix: str) -> list
         pl.when(ok).then(ok.sum().over(by).cast(pl.Int32)).alias(f"{prefix}_n"),
     ]
     gap = pl.col(f"{prefix}_status_rank") - pl.col(f"{prefix}_cap_rank")
+    others = (pl.col(f"{prefix}_n") - 1).replace(0, None)
     diffs = [
         gap.alias(f"{prefix}_gap"),
         gap.abs().alias(f"{prefix}_abs"),
-        (gap / pl.col(f"{prefix}_n")).alias(f"{prefix}_rel"),
+        (gap / others).alias(f"{prefix}_pct"),
     ]
     return [ranks, diffs]
 
@@ -112,7 +113,11 @@ def rank_gap(frame: pl.LazyFrame, status_col: str, field_cols: list[str],
     The input plus ``<prefix>_status_rank``, ``<prefix>_cap_rank``, ``<prefix>_n`` (field
     size; all Int32), ``<prefix>_gap`` = status_rank - cap_rank (Int32; positive =
     under-recognised), ``<prefix>_abs`` = |gap| (the classic measure of Galtung 1964 and
-    Wallace 1973) and ``<prefix>_rel`` = gap / field size.
+    Wallace 1973) and ``<prefix>_pct`` = gap / (field size - 1), the percentile gap: the
+    capability percentile minus the status percentile, in [-1, 1] whatever the size of the
+    field (NULL in a one-state field). It is the default rank measure: the raw gap's scale
+    grows with the system (23 states in 1817, 192 in 2005) and a one-rank tie artefact of
+    the top state (USA 1970: +1) shrinks to +1/133.
 
     References
     ----------
@@ -198,7 +203,9 @@ def chronic_deficit(frame: pl.LazyFrame, gap_col: str, years: int = 10,
     )
 
 
-def status_inconsistency(state_year: pl.LazyFrame, measures: list[str]) -> pl.LazyFrame:
+def status_inconsistency(state_year: pl.LazyFrame, measures: list[str],
+                         fields: tuple[str, ...] = ("global", "region", "community"),
+                         residual: bool = True) -> pl.LazyFrame:
     """All status-inconsistency variants for each recognition measure (METHODS §3).
 
     Parameters
@@ -206,18 +213,19 @@ def status_inconsistency(state_year: pl.LazyFrame, measures: list[str]) -> pl.La
     state_year : rows ``ccode, year, cinc, *measures`` and optionally ``community`` (a
         status-community label, §2.3); ``region`` is derived from ``ccode`` when absent.
     measures : recognition columns, e.g. ``["pagerank", "indegree"]``.
+    fields : which of global, region and community (community only when the column exists).
+    residual : also compute variant B.
 
     Returns
     -------
-    ``ccode, year`` plus, per measure m and field f in global, region (and community when the
-    column exists): ``si_rank_<m>_<f>`` (variant A gap, Int32), ``si_abs_<m>_<f>`` (classic
-    |gap|), ``si_rel_<m>_<f>`` (gap / field size), ``si_chronic_<m>_<f>`` (ten-year deficit);
-    and ``si_resid_<m>`` (variant B, z-scored within year).
+    ``ccode, year`` plus, per measure m and field f: ``si_rank_<m>_<f>`` (variant A gap,
+    Int32), ``si_abs_<m>_<f>`` (classic |gap|), ``si_pct_<m>_<f>`` (percentile gap, the
+    default), ``si_chronic_<m>_<f>`` (ten-year deficit); and ``si_resid_<m>`` (variant B,
+    z-scored within year).
     """
     names = state_year.collect_schema().names()
-    fields = {"global": [], "region": ["region"]}
-    if "community" in names:
-        fields["community"] = ["community"]
+    known = {"global": [], "region": ["region"], "community": ["community"]}
+    fields = {f: known[f] for f in fields if f != "community" or "community" in names}
     lf = state_year if "region" in names else state_year.with_columns(
         region(pl.col("ccode")).alias("region"))
     out = ["ccode", "year"]
@@ -228,8 +236,9 @@ def status_inconsistency(state_year: pl.LazyFrame, measures: list[str]) -> pl.La
             lf = chronic_deficit(lf.with_columns(ranks).with_columns(diffs), f"{tmp}_gap")
             out += [pl.col(f"{tmp}_gap").alias(f"si_rank_{m}_{f}"),
                     pl.col(f"{tmp}_abs").alias(f"si_abs_{m}_{f}"),
-                    pl.col(f"{tmp}_rel").alias(f"si_rel_{m}_{f}"),
+                    pl.col(f"{tmp}_pct").alias(f"si_pct_{m}_{f}"),
                     pl.col(f"{tmp}_gap_chronic").alias(f"si_chronic_{m}_{f}")]
-        lf = residual_deficit(lf, m, f"si_resid_{m}")
-        out.append(f"si_resid_{m}")
+        if residual:
+            lf = residual_deficit(lf, m, f"si_resid_{m}")
+            out.append(f"si_resid_{m}")
     return lf.select(out)
