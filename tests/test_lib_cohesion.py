@@ -46,6 +46,30 @@ def test_all_measures_equal_hand_computed_values_on_a_ten_vote_table():
         assert m[name] == pytest.approx(value, abs=TOL), name
 
 
+def test_weighted_kappa_uses_quadratic_disagreement_weights():
+    """Quadratic kappa_w on the ten-vote table: 1 - 0.225 / 0.405 = 4/9 (worked below)."""
+    m = _measures(n_11=4, n_13=2, n_21=1, n_22=1, n_33=2)
+    # u = (|i - j| / 2)^2: yes/no 1, abstain/other 0.25. observed: (2 * 1 + 1 * 0.25)/10
+    # expected: rows (6, 2, 2), cols (5, 1, 4): (6*1*.25 + 6*4 + 2*5*.25 + 2*4*.25 + 2*5
+    #           + 2*1*.25) / 100 = 40.5 / 100
+    assert m["kappa_w"] == pytest.approx(1 - 0.225 / 0.405, abs=TOL)
+
+
+def test_weighted_kappa_matches_an_independent_computation_on_random_votes():
+    """kappa_w from the nine counts equals the textbook formula on the raw vote vectors."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(1, 4, 200), rng.integers(1, 4, 200)
+    b[:120] = a[:120]  # some agreement
+    cells = {f"n_{i}{j}": int(((a == i) & (b == j)).sum()) for i in (1, 2, 3) for j in (1, 2, 3)}
+    w = (np.subtract.outer(np.arange(3), np.arange(3)) / 2.0) ** 2
+    obs = np.array([[cells[f"n_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)]) / 200
+    exp = np.outer(obs.sum(axis=1), obs.sum(axis=0))
+    assert _measures(**cells)["kappa_w"] == pytest.approx(1 - (w * obs).sum() / (w * exp).sum(),
+                                                          abs=TOL)
+
+
 def test_a_category_one_state_never_uses_still_counts_in_chance_agreement():
     """a votes only yes/abstain, b only yes/no: p_e pairs categories by label, not position."""
     m = _measures(n_11=3, n_13=1, n_21=1, n_23=1)

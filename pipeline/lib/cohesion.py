@@ -103,6 +103,10 @@ def agreement_measures(counts: pl.LazyFrame) -> pl.LazyFrame:
     - ``pi`` (Scott): p_e = sum_c ((n_ac + n_bc) / 2n)^2 from pooled marginals;
       both use the full category set {1, 2, 3} (the marginals are read from fixed cells, so an
       unobserved category can never misalign them) and are NULL when p_e = 1;
+    - ``kappa_w`` (Cohen's weighted kappa, quadratic weights): 1 - sum u_ij o_ij / sum u_ij
+      e_ij with u_ij = (|i - j| / Delta)^2, o_ij = n_ij / n the observed and e_ij = p_ai p_bj
+      the chance joint shares (svmiller/fpsim ``R/cohenk.R``; the weighted kappa published
+      for the ROK); NULL when no disagreement is expected by chance;
     - ``n_yes_no`` = n_11 + n_33 + n_13 + n_31 and ``oppose_share`` = (n_13 + n_31) /
       n_yes_no, i.e. 1 - coincidence with abstentions excluded (the State Department's
       "Voting Practices in the United Nations" convention; unverified).
@@ -114,7 +118,7 @@ def agreement_measures(counts: pl.LazyFrame) -> pl.LazyFrame:
     Returns
     -------
     The input plus ``n_common, n_yes_no`` (Int32) and ``agree, agree_voeten, s_abs, s_sq,
-    kappa, pi, oppose_share`` (Float64).
+    kappa, kappa_w, pi, oppose_share`` (Float64).
 
     References
     ----------
@@ -129,6 +133,9 @@ def agreement_measures(counts: pl.LazyFrame) -> pl.LazyFrame:
     col = {c: pl.sum_horizontal(_n(i, c) for i in CAST) for c in CAST}
     p_e_kappa = pl.sum_horizontal(row[c] * col[c] for c in CAST) / (n * n)
     p_e_pi = pl.sum_horizontal((row[c] + col[c]) ** 2 for c in CAST) / (4 * n * n)
+    u = {(i, j): (abs(i - j) / DELTA) ** 2 for i, j in CELLS}
+    observed_w = pl.sum_horizontal(_n(i, j) * u[i, j] for i, j in CELLS if i != j) / n
+    expected_w = pl.sum_horizontal(row[i] * col[j] * u[i, j] for i, j in CELLS if i != j) / (n * n)
     opposed = _n(YES, NO) + _n(NO, YES)
     yes_no = _n(YES, YES) + _n(NO, NO) + opposed
     return (
@@ -142,6 +149,7 @@ def agreement_measures(counts: pl.LazyFrame) -> pl.LazyFrame:
             (1 - _ratio(2 * dist_sq, n * DELTA**2)).alias("s_sq"),
             _chance_corrected(_ratio(same, n), p_e_kappa).alias("kappa"),
             _chance_corrected(_ratio(same, n), p_e_pi).alias("pi"),
+            pl.when(expected_w > 0).then(1 - observed_w / expected_w).alias("kappa_w"),
             _ratio(opposed, pl.col("n_yes_no")).alias("oppose_share"),
         )
     )
@@ -159,3 +167,26 @@ def directed(frame: pl.LazyFrame) -> pl.LazyFrame:
     swap |= {f"n_{i}{j}": f"n_{j}{i}" for i, j in CELLS if f"n_{i}{j}" in names}
     mirrored = frame.select(pl.col(swap.get(c, c)).alias(c) for c in names)
     return pl.concat([frame, mirrored], how="vertical")
+
+
+UN_MEASURES = ["n_common", "n_yes_no", "agree", "agree_voeten", "s_abs", "s_sq", "kappa",
+               "kappa_w", "pi", "oppose_share"]
+EXCLUDED_YEARS = (1964,)   # one roll call in the whole session (METHODS §5.1)
+
+
+def build_un_agreement(votes: pl.DataFrame, rollcalls: pl.DataFrame) -> pl.DataFrame:
+    """Undirected UN agreement per pair and **session year**, all roll calls and important votes.
+
+    Aggregation is by General Assembly session: ``year`` is the session's opening year
+    (session + 1945), so a vote cast in January belongs to the previous year's session
+    (METHODS §5.1). 1964 (session 19, a single roll call) is excluded. Important-vote
+    measures (``_imp``) use the US State Department's list from session 39 (METHODS §6.2); they
+    are the US's list and are only meaningful for pairs with the USA, which the dyad-year table
+    enforces.
+    """
+    v, r = votes.lazy(), rollcalls.lazy().filter(~pl.col("year").is_in(list(EXCLUDED_YEARS)))
+    every = agreement_measures(vote_pair_counts(v, r)).select(*KEY, *UN_MEASURES)
+    imp = (agreement_measures(vote_pair_counts(v, r, important_only=True))
+           .select(*KEY, *[pl.col(c).alias(f"{c}_imp") for c in UN_MEASURES]))
+    return (every.join(imp, on=KEY, how="left").with_columns(pl.col("year").cast(pl.Int32))
+            .sort(KEY).collect())

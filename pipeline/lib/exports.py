@@ -19,12 +19,14 @@ WIDE_STATS = {"nobs": pl.Int64, "n_clusters": pl.Int64, "r2": pl.Float64,
               "pseudo_r2": pl.Float64, "loglik": pl.Float64, "aic": pl.Float64,
               "se_type": pl.Utf8}
 CASE_PLOTS = {
-    "us_rok": ("Status deficit and defiance: South Korea toward the United States, 1985-2015",
-               ["un_oppose_share", "un_oppose_share_imp", "netify_conflict_share"]),
-    "us_france": ("Status deficit and defiance: France toward the United States, 1950-1975",
-                  ["un_oppose_share", "copdab_net_coop"]),
+    "us_rok": ("Status deficit and defiance: South Korea toward the United States, 1990-2012",
+               ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
+                "netify_conflict_share"]),
+    "us_france": ("Status deficit and defiance: France toward the United States, 1955-1975",
+                  ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
+                   "copdab_net_coop"]),
 }
-CASE_SI = "si_rank_igo_pagerank_global"
+CASE_SI = "si_pct_de_indegree_global"
 
 
 def provenance(con: duckdb.DuckDBPyConnection) -> dict:

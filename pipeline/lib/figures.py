@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MultipleLocator
 
-from pipeline.lib.panel import WINDOWS
+from pipeline.lib.cases import WINDOWS
 from pipeline.lib.tables import provenance_line
 
 Z95 = 1.959963984540054
@@ -164,7 +164,7 @@ def _series(case_series: pl.DataFrame, case: str, monthly_col: str | None
             ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Yearly rows (x = mid-year) and monthly rows (x = mid-month) of one case."""
     df = case_series if isinstance(case_series, pl.DataFrame) else pl.from_pandas(case_series)
-    df = df.filter(pl.col("case") == case)
+    df = df.filter(pl.col("case_id") == case)
     if df.is_empty():
         raise ValueError(f"no rows for case {case!r}")
     is_month = (pl.col("period") == "month") if "period" in df.columns else pl.lit(False)

@@ -21,11 +21,15 @@ def validate_frame(frame: pl.DataFrame, schema: type) -> dict:
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases if isinstance(cases, pl.DataFrame) else pl.from_pandas(cases)
+        first = cases.row(0, named=True) if cases.height else {}
         return {"passed": False, "metadata": {
             "rows": frame.height, "failure_cases": cases.height,
+            "first_failure": (f"column {first.get('column')!r} fails {first.get('check')} "
+                              f"(e.g. {first.get('failure_case')})"),
             "failure_sample": str(cases.head(_SAMPLE))}}
     except pa_errors.SchemaError as exc:
-        return {"passed": False, "metadata": {"rows": frame.height, "error": str(exc)[:2000]}}
+        return {"passed": False, "metadata": {"rows": frame.height, "error": str(exc)[:2000],
+                                              "first_failure": str(exc).splitlines()[0][:300]}}
     return {"passed": True, "metadata": {"rows": frame.height, "schema": getattr(schema, "__name__", None) or schema.name}}
 
 

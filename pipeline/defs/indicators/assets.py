@@ -1,21 +1,24 @@
-"""Derived tables (METHODS §2-§6): state-years, UN agreement, event aggregates, directed
-dyad-years, the junior→senior alliance panel and the case series."""
+"""Derived tables (METHODS §2-§6): state-years, UN agreement, event aggregates and coverage,
+directed dyad-years, the junior→senior alliance panel and the case series."""
 
 import dagster as dg
 import polars as pl
 
 from pipeline.defs.meta import frame_metadata
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import defiance, indicators, panel, schemas
+from pipeline.lib import cases, cohesion, dyad_year, event_measures, panel, schemas, state_year
 from pipeline.lib import warehouse as wh
+from pipeline.lib.catalog import RAW_TABLES
 from pipeline.lib.validation import validate_frame
 
 GROUP = "indicators"
 KINDS = {"polars", "duckdb"}
+_KNOWN_RAW = {t.name for t in RAW_TABLES} | {"events"}
 
 
 def _raw(*names: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["raw", n]) for n in names]
+    """Keys of the raw tables among ``names`` that the registry defines."""
+    return [dg.AssetKey(["raw", n]) for n in names if n in _KNOWN_RAW]
 
 
 def _derived(*names: str) -> list[dg.AssetKey]:
@@ -36,18 +39,26 @@ def _need(warehouse: Warehouse, schema: str, table: str) -> pl.DataFrame:
     return frame
 
 
-def _write(context, warehouse: Warehouse, name: str, frame: pl.DataFrame, schema,
+def _write(warehouse: Warehouse, name: str, frame: pl.DataFrame, schema,
            key: list[str], extra: dict | None = None) -> dg.MaterializeResult:
-    """Validate in memory, then replace the table atomically; checks ride on the result."""
-    wh.write_table(warehouse.con, "derived", name, frame)
+    """Validate in memory, then replace the table atomically: a frame that fails its schema or
+    key check is never written, so the previous table stays and downstream assets do not run."""
     valid = validate_frame(frame, schema)
     dups = frame.height - frame.select(key).unique().height
+    if not valid["passed"] or dups:
+        raise dg.Failure(
+            description=f"derived.{name} not written: "
+                        + (f"schema check failed: {valid['metadata']['first_failure']}; "
+                           f"{valid['metadata'].get('failure_cases', 1)} failure cases"
+                           if not valid["passed"] else f"{dups} duplicate keys {key}"),
+            metadata={**valid["metadata"], "duplicate_keys": dups})
+    wh.write_table(warehouse.con, "derived", name, frame)
     return dg.MaterializeResult(
         metadata={**frame_metadata(frame), **(extra or {})},
         check_results=[
             dg.AssetCheckResult(check_name="schema", **valid),
-            dg.AssetCheckResult(check_name="unique_key", passed=dups == 0,
-                                metadata={"key": key, "duplicate_keys": dups}),
+            dg.AssetCheckResult(check_name="unique_key", passed=True,
+                                metadata={"key": key, "duplicate_keys": 0}),
         ])
 
 
@@ -66,52 +77,97 @@ SY_KEY = ["ccode", "year"]
 
 @dg.asset(key=_derived("state_year")[0], group_name=GROUP, kinds=KINDS,
           deps=_raw("cow_system", "cow_nmc", "cow_majors", "cow_igo_sy", "cow_igo_dyadic",
-                    "cow_diplomatic_exchange"),
+                    "cow_diplomatic_exchange", "maoz_powers", "un_idealpoints"),
           check_specs=_checks("state_year", schemas.STATE_YEAR, SY_KEY))
-def state_year(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """One row per COW system member and year: CINC rank, major power, recognition (Diplomatic
-    Exchange network, IGOs) and status inconsistency, variants A and B (METHODS §2-§3)."""
-    frame, report = indicators.build_state_year(
-        _need(warehouse, "raw", "cow_system"), _need(warehouse, "raw", "cow_nmc"),
-        _need(warehouse, "raw", "cow_majors"), _need(warehouse, "raw", "cow_igo_sy"),
-        _need(warehouse, "raw", "cow_igo_dyadic"),
-        _read(warehouse, "raw", "cow_diplomatic_exchange"))
+def state_year_table(context: dg.AssetExecutionContext,
+                     warehouse: Warehouse) -> dg.MaterializeResult:
+    """One row per COW system member and year: CINC rank, major and middle power, recognition
+    by others (Diplomatic Exchange, carried forward from the latest wave) and participation
+    (IGOs), status inconsistency (percentile gap, rank gap, residual) (METHODS §2-§3, §6.5)."""
+    system = _need(warehouse, "raw", "cow_system")
+    maoz = _read(warehouse, "raw", "maoz_powers")
+    powers = None
+    if maoz is not None:
+        from pipeline.lib.sources import rivalries
+
+        powers = rivalries.power_years(maoz, system.select("ccode", "year"))
+    frame, report = state_year.build_state_year(
+        system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_majors"),
+        _need(warehouse, "raw", "cow_igo_sy"), _need(warehouse, "raw", "cow_igo_dyadic"),
+        _read(warehouse, "raw", "cow_diplomatic_exchange"), powers,
+        _read(warehouse, "raw", "un_idealpoints"))
     if not report["dipex"]["available"]:
         context.log.warning(f"Diplomatic Exchange measures unavailable: {report['dipex']['reason']}")
-    return _write(context, warehouse, "state_year", frame, schemas.STATE_YEAR, SY_KEY,
-                  {"dipex_available": report["dipex"]["available"],
-                   "dipex_status": report["dipex"]["reason"],
-                   "si_measures": ", ".join(report["si_measures"])})
+    return _write(warehouse, "state_year", frame, schemas.STATE_YEAR, SY_KEY, {
+        "dipex_available": report["dipex"]["available"],
+        "dipex_status": report["dipex"]["reason"],
+        "primary_status_inconsistency": report["primary_si"],
+        "si_measures": ", ".join(report["si_measures"]),
+        "corr_deficit_cap_rank": dg.MetadataValue.json(report["corr_deficit_cap_rank"]),
+        "annualisation": "latest wave carried forward (2005 wave to 2010); *_interp columns "
+                         "interpolate between waves (look-ahead variant)"})
 
 
 UN_KEY = ["ccode_a", "ccode_b", "year"]
 
 
+def _un_release(warehouse: Warehouse) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The UN votes release covering more roll calls (the R {unvotes} tables when loaded)."""
+    options = {"unga_votes_voeten": ("un_votes", "un_rollcalls"),
+               "unvotes_r": ("unvotes_r_votes", "unvotes_r_rollcalls")}
+    loaded = {name: (_read(warehouse, "raw", v), _read(warehouse, "raw", r))
+              for name, (v, r) in options.items()}
+    loaded = {k: v for k, v in loaded.items() if v[0] is not None and v[1] is not None}
+    if not loaded:
+        raise dg.Failure("no UN votes release is loaded")
+    name = max(loaded, key=lambda k: (loaded[k][1].height, k == "unga_votes_voeten"))
+    votes, rollcalls = loaded[name]
+    return votes, rollcalls, name
+
+
 @dg.asset(key=_derived("un_agreement")[0], group_name=GROUP, kinds=KINDS,
-          deps=_raw("un_votes", "un_rollcalls"),
+          deps=_raw("un_votes", "un_rollcalls", "unvotes_r_votes", "unvotes_r_rollcalls"),
           check_specs=_checks("un_agreement", schemas.UN_AGREEMENT, UN_KEY))
 def un_agreement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """UN General Assembly agreement per pair-year: identical share, Voeten index,
-    Signorino-Ritter S, Cohen's kappa, Scott's pi and opposition, all and important votes
-    (METHODS §5.1, §6.2)."""
-    frame = indicators.build_un_agreement(_need(warehouse, "raw", "un_votes"),
-                                          _need(warehouse, "raw", "un_rollcalls"))
-    return _write(context, warehouse, "un_agreement", frame, schemas.UN_AGREEMENT, UN_KEY)
+    """UN General Assembly agreement per pair and session year (1964 excluded): identical share,
+    Voeten index, Signorino-Ritter S, Cohen's and weighted kappa, Scott's pi and opposition, all
+    and important votes, from the release covering more roll calls (METHODS §5.1, §6.2)."""
+    votes, rollcalls, release = _un_release(warehouse)
+    context.log.info(f"UN votes release used: {release} ({rollcalls.height} roll calls)")
+    frame = cohesion.build_un_agreement(votes, rollcalls)
+    return _write(warehouse, "un_agreement", frame, schemas.UN_AGREEMENT, UN_KEY, {
+        "release": release, "roll_calls": rollcalls.height,
+        "aggregation": "GA session year (session + 1945); 1964 excluded"})
+
+
+COV_KEY = ["dataset", "month"]
+
+
+@dg.asset(key=_derived("event_coverage")[0], group_name=GROUP, kinds={"duckdb"},
+          deps=_raw("events", "weis_events"),
+          check_specs=_checks("event_coverage", schemas.EVENT_COVERAGE, COV_KEY))
+def event_coverage(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Months and years each event dataset covers: events on at least 90% of a month's days in
+    its non-sample files; a year when all twelve months are covered (METHODS §5.2)."""
+    frame = event_measures.event_coverage(warehouse.con)
+    return _write(warehouse, "event_coverage", frame, schemas.EVENT_COVERAGE, COV_KEY,
+                  {"covered_months": int(frame["covered"].sum())})
 
 
 def _event_asset(period: str):
     name = f"event_dyad_{period}"
     key = ["source_ccode", "target_ccode", period, "dataset"]
 
-    @dg.asset(key=_derived(name)[0], group_name=GROUP, kinds=KINDS, deps=_raw("events"),
+    @dg.asset(key=_derived(name)[0], group_name=GROUP, kinds={"duckdb"},
+              deps=_raw("events", "weis_events"),
               check_specs=_checks(name, schemas.EVENT_DYAD, key),
-              description=f"Directed event aggregates per {period} and dataset (never pooled): "
-                          "counts by quad class, Goldstein net cooperation, defiance counts and "
-                          "shares (METHODS §5.2, §6.1).")
-    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        events = _need(warehouse, "raw", "events")
-        frame = defiance.event_dyad_year(events.lazy(), period=period).collect()
-        return _write(context, warehouse, name, frame, schemas.EVENT_DYAD, key)
+              description=f"Directed event aggregates per {period} and dataset (never pooled), "
+                          "computed by DuckDB: government actors, root events, one event per "
+                          "code and day; defiance, protests apart, attention (METHODS §5.2, "
+                          "§6.1).")
+    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
+        frame = event_measures.event_aggregates(warehouse.con, period)
+        return _write(warehouse, name, frame, schemas.EVENT_DYAD, key)
 
     return _asset
 
@@ -122,27 +178,48 @@ event_dyad_month = _event_asset("month")
 DY_KEY = ["ccode1", "ccode2", "year"]
 
 
+def _rivalries(warehouse: Warehouse) -> tuple[pl.DataFrame | None, tuple[int, int] | None]:
+    td, tss = _read(warehouse, "raw", "td_rivalries"), _read(warehouse, "raw", "tss_rivalries")
+    if td is None and tss is None:
+        return None, None
+    from pipeline.lib.sources import rivalries
+
+    years = rivalries.rivalry_years(td, tss)
+    return years, (int(years["year"].min()), int(years["year"].max()))
+
+
 @dg.asset(key=_derived("dyad_year")[0], group_name=GROUP, kinds=KINDS,
           deps=[*_raw("cow_system", "cow_nmc", "cow_alliances", "cow_mids", "copdab_monthly",
-                      "icews_dyadyear", "atop_alliances"),
-                *_derived("un_agreement", "event_dyad_year")],
+                      "icews_dyadyear", "atop_alliances", "un_idealpoints",
+                      "cow_diplomatic_exchange", "td_rivalries", "tss_rivalries"),
+                *_derived("un_agreement", "event_dyad_year", "event_coverage", "state_year")],
           check_specs=_checks("dyad_year", schemas.DYAD_YEAR, DY_KEY))
-def dyad_year(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Directed dyad-years of system members: capability ratio, alliance, UN cohesion, event
-    measures per dataset, ICEWS counts, COPDAB, shared MID adversary; NULL outside coverage."""
+def dyad_year_table(context: dg.AssetExecutionContext,
+                    warehouse: Warehouse) -> dg.MaterializeResult:
+    """Directed dyad-years of system members: capability ratio, alliances, UN cohesion and
+    ideal-point distance, events per dataset, ICEWS counts, COPDAB, representation levels,
+    shared threat, and measures relative to ccode2's other allies (METHODS §4-§6.5)."""
     copdab = _read(warehouse, "raw", "copdab_monthly")
-    copdab_year = (defiance.copdab_yearly(copdab.lazy()).collect() if copdab is not None else
-                   pl.DataFrame(schema={"actor": pl.Int32, "target": pl.Int32, "year": pl.Int32,
-                                        "copdab_net_coop": pl.Float64,
-                                        "copdab_conflict_months": pl.Int32,
-                                        "copdab_months": pl.Int32}))
-    frame = indicators.build_dyad_year(
-        _need(warehouse, "raw", "cow_system"), _need(warehouse, "raw", "cow_nmc"),
-        _need(warehouse, "raw", "cow_alliances"), _need(warehouse, "derived", "un_agreement"),
-        _need(warehouse, "derived", "event_dyad_year"), copdab_year,
-        _need(warehouse, "raw", "cow_mids"), _read(warehouse, "raw", "icews_dyadyear"),
-        _read(warehouse, "raw", "atop_alliances"))
-    return _write(context, warehouse, "dyad_year", frame, schemas.DYAD_YEAR, DY_KEY)
+    copdab_year = (event_measures.copdab_yearly(copdab.lazy()).collect() if copdab is not None
+                   else pl.DataFrame(schema={"actor": pl.Int32, "target": pl.Int32,
+                                             "year": pl.Int32, "copdab_net_coop": pl.Float64,
+                                             "copdab_conflict_months": pl.Int32,
+                                             "copdab_months": pl.Int32}))
+    system = _need(warehouse, "raw", "cow_system")
+    dipex = _read(warehouse, "raw", "cow_diplomatic_exchange")
+    if not state_year.dipex_status(dipex, system)["available"]:
+        dipex = None
+    rivals, span = _rivalries(warehouse)
+    frame = dyad_year.build_dyad_year(
+        system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_alliances"),
+        _need(warehouse, "derived", "un_agreement"), _need(warehouse, "derived", "event_dyad_year"),
+        _need(warehouse, "derived", "event_coverage"), copdab_year,
+        _need(warehouse, "raw", "cow_mids"), netify=_read(warehouse, "raw", "icews_dyadyear"),
+        atop=_read(warehouse, "raw", "atop_alliances"),
+        idealpoints=_read(warehouse, "raw", "un_idealpoints"), dipex=dipex,
+        rivalry_years=rivals, rivalry_span=span)
+    return _write(warehouse, "dyad_year", frame, schemas.DYAD_YEAR, DY_KEY,
+                  {"rivalry_years": f"{span[0]}-{span[1]}" if span else "no rivalry list"})
 
 
 class PanelConfig(dg.Config):
@@ -159,44 +236,47 @@ PANEL_KEY = ["junior", "senior", "year"]
 @dg.asset(key=_derived("alliance_panel")[0], group_name=GROUP, kinds=KINDS,
           deps=_derived("dyad_year", "state_year"),
           check_specs=_checks("alliance_panel", schemas.ALLIANCE_PANEL, PANEL_KEY))
-def alliance_panel(context: dg.AssetExecutionContext, warehouse: Warehouse,
-                   config: PanelConfig) -> dg.MaterializeResult:
-    """Junior→senior asymmetric alliance dyad-years (COW; senior = higher CINC, ratio >= k):
-    the junior's status inconsistency, cohesion, defiance and t-1 lags (METHODS §4-§7)."""
-    sy = _need(warehouse, "derived", "state_year")
-    si_cols = [c for c in sy.columns if c.startswith("si_")]
-    frame = indicators.build_panel(_need(warehouse, "derived", "dyad_year"), sy, config.k, si_cols,
-                                   config.min_alliance_level)
-    cases = frame.filter(pl.col("senior") == 2, pl.col("junior").is_in([220, 732]))
+def alliance_panel(config: PanelConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Junior→senior asymmetric defense-pact dyad-years (senior = higher CINC, ratio >= k): the
+    junior's status inconsistency at t-1 (calendar lags), directional defiance at t, shared
+    threat, respect received and the principal-patron flag (METHODS §4-§7)."""
+    frame = panel.build_panel(_need(warehouse, "derived", "dyad_year"),
+                              _need(warehouse, "derived", "state_year"), config.k,
+                              config.min_alliance_level)
     spans = {f"years_{j}_{s}": f"{lo}-{hi} ({n})" for j, s, lo, hi, n in (
-        cases.group_by("junior", "senior")
+        frame.filter(pl.col("senior") == 2, pl.col("junior").is_in([220, 732]))
+        .group_by("junior", "senior")
         .agg(pl.col("year").min().alias("lo"), pl.col("year").max().alias("hi"), pl.len())
         .rows())}
-    return _write(context, warehouse, "alliance_panel", frame, schemas.ALLIANCE_PANEL,
-                  PANEL_KEY, {"k": config.k, "min_alliance_level": config.min_alliance_level,
-                              **spans})
+    return _write(warehouse, "alliance_panel", frame, schemas.ALLIANCE_PANEL, PANEL_KEY,
+                  {"k": config.k, "min_alliance_level": config.min_alliance_level,
+                   "principal_patron_rows": int(frame["principal_patron"].sum()), **spans})
 
 
-CASE_KEY = ["case", "period", "year", "month"]
+CASE_KEY = ["case_id", "period", "year", "month"]
 
 
 @dg.asset(key=_derived("case_series")[0], group_name=GROUP, kinds=KINDS,
-          deps=[*_derived("alliance_panel", "event_dyad_month"), *_raw("copdab_monthly")],
+          deps=[*_derived("alliance_panel", "event_dyad_month", "event_coverage"),
+                *_raw("copdab_monthly")],
           check_specs=_checks("case_series", schemas.CASE_SERIES, CASE_KEY))
-def case_series(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """US-ROK 1985-2015 and US-France 1950-1975: status inconsistency, defiance and cohesion,
-    yearly and monthly where COPDAB or event data allow; crisis windows flagged."""
+def case_series(warehouse: Warehouse) -> dg.MaterializeResult:
+    """US-ROK 1990-2012 and US-France 1955-1975: status inconsistency, respect received and
+    directional defiance, yearly and monthly where COPDAB or event data allow; crisis windows
+    flagged."""
     copdab = _read(warehouse, "raw", "copdab_monthly")
     if copdab is None:
         copdab = pl.DataFrame(schema={"month": pl.Date, "series": pl.Utf8, "actor": pl.Int32,
                                       "target": pl.Int32, "net_coop": pl.Float64})
-    frame = panel.case_series(_need(warehouse, "derived", "alliance_panel").lazy(),
-                              _need(warehouse, "derived", "event_dyad_month").lazy(),
+    frame = cases.case_series(_need(warehouse, "derived", "alliance_panel").lazy(),
+                              _need(warehouse, "derived", "event_dyad_month"),
+                              _need(warehouse, "derived", "event_coverage"),
                               copdab.lazy()).collect()
-    return _write(context, warehouse, "case_series", frame, schemas.CASE_SERIES, CASE_KEY)
+    return _write(warehouse, "case_series", frame, schemas.CASE_SERIES, CASE_KEY)
 
 
 @dg.definitions
 def indicator_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[state_year, un_agreement, event_dyad_year, event_dyad_month,
-                                  dyad_year, alliance_panel, case_series])
+    return dg.Definitions(assets=[state_year_table, un_agreement, event_coverage,
+                                  event_dyad_year, event_dyad_month, dyad_year_table,
+                                  alliance_panel, case_series])

@@ -14,6 +14,8 @@ from pipeline.lib.regressions.specs import ALLIANCE_TYPES, ModelSpec
 
 TIME_COL = "year"
 DYAD = "dyad"
+# The capability-ratio column the asymmetry threshold k applies to, per panel.
+RATIO = {"derived.alliance_panel": "cinc_ratio_p_over_j", "derived.dyad_year": "cinc_ratio_2_over_1"}
 OFFSET = "log_exposure"
 
 # Identifiers cannot be bound as parameters; they are checked against this query first.
@@ -41,7 +43,7 @@ def panel_columns(spec: ModelSpec) -> list[str]:
         *s.min,
     ]
     if s.k is not None:
-        wanted.append("cinc_ratio")
+        wanted.append(RATIO[spec.panel])
     if s.alliance:
         wanted.append(ALLIANCE_TYPES.get(s.alliance, "alliance_level"))
     built = _built(spec)
@@ -130,7 +132,7 @@ def _sample_filter(spec: ModelSpec) -> pl.Expr:
     for flag in s.require:
         cond &= pl.col(flag).cast(pl.Boolean).fill_null(False)
     if s.k is not None:
-        cond &= pl.col("cinc_ratio") >= s.k
+        cond &= pl.col(RATIO[spec.panel]) >= s.k
     for col, v in s.min.items():
         cond &= pl.col(col) >= v
     return cond
