@@ -10,11 +10,12 @@ from pipeline.lib.sources import (
     events,
     netify,
     peacesciencer,
+    rivalries,
     unvotes,
     weis,
 )
 
-_MODULES = (cow, peacesciencer, unvotes, cameo, copdab, weis, netify)
+_MODULES = (cow, peacesciencer, rivalries, unvotes, cameo, copdab, weis, netify)
 
 RAW_TABLES: list[RawTable] = [t for m in _MODULES for t in m.TABLES]
 EVENT_SOURCES: list[Source] = list(events.EVENT_SOURCES)
