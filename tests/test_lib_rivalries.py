@@ -126,7 +126,7 @@ def test_south_korea_is_not_in_maoz_powers(parsed):
 
 
 def test_bad_spells_are_quarantined_with_line_and_reason(tmp_path):
-    """A spell ending before it starts and a self-rivalry are quarantined; empty flags are 0."""
+    """Spell ending before it starts, self-rivalry, bad flag, reused id: quarantined; empty = 0."""
     path = tmp_path / "tss_rivalries.csv"
     path.write_text(
         "tssr_id,rivalry,ccode1,ccode2,start,end,positional,spatial,ideological,"
@@ -134,13 +134,15 @@ def test_bad_spells_are_quarantined_with_line_and_reason(tmp_path):
         '1,"A-B",2,20,1950,1960,1,,,,,\n'
         '2,"A-C",2,40,1970,1960,1,,,,,\n'
         '3,"A-A",2,2,1950,1960,,1,,,,\n'
-        '4,"A-D",2,41,1950,1960,2,,,,,\n')
+        '4,"A-D",2,41,1950,1960,2,,,,,\n'
+        '1,"A-B",2,20,1950,1961,1,,,,,\n'
+        '5,"A-E",2,42,1950,1960,1,,,,,1\n')
     result = rv.parse_tss_rivalries(path)
-    assert (result.rows_read, result.loaded) == (4, 1)
+    assert (result.rows_read, result.loaded) == (6, 1)
     q = result.quarantine.sort("line")
-    assert q.select("line", "column").rows() == [(3, "endyear"), (4, "ccode2"),
-                                                 (5, "positional")]
-    assert result.frame.select(rv.TSS_FLAGS).row(0) == (1, 0, 0, 0, 0, 0)
+    assert q.select("line", "column").rows() == [
+        (2, "tssr_id"), (3, "endyear"), (4, "ccode2"), (5, "positional"), (6, "tssr_id")]
+    assert result.frame.select(rv.TSS_FLAGS).row(0) == (1, 0, 0, 0, 0, 1)
 
 
 def test_a_maoz_row_with_half_a_spell_is_quarantined(tmp_path):

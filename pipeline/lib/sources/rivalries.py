@@ -11,7 +11,8 @@ Three raw tables from ``data/raw/peacesciencer/`` (``.csv.gz`` conversions of th
 - ``maoz_powers``: Maoz (2010) regional and global power spells, dates NULL where the state
   does not hold that role in the row's spell.
 
-Spells are undirected (the package puts the lower ccode first, which is not relied on). A
+Spells are undirected (the package puts the lower ccode first, which is not relied on);
+Venice has the package's made-up code 324, which is in no COW list. A
 spell ending in a list's last year (TD 2010, TSS 2020; Maoz 2019-12-31) is *ongoing at the
 end of coverage*, not ended. The helpers :func:`rivalry_years` and :func:`power_years` turn
 spells into years and carry such spells forward to the caller's last year; anything else
@@ -47,8 +48,10 @@ from pipeline.lib.ingest import (
 )
 from pipeline.lib.registry import RawTable
 from pipeline.lib.sources.peacesciencer import PEACESCIENCER
+from pipeline.lib.sources.unvotes import split_key_conflicts
 from pipeline.lib.sources.weis import quarantine_rules
 
+MAOZ_KEY = ("ccode", "regstdate", "globstdate")
 TD_LAST_YEAR = 2010
 TSS_LAST_YEAR = 2020
 MAOZ_LAST_DAY = date(2019, 12, 31)
@@ -98,25 +101,27 @@ def _raw(columns: list[str]) -> pl.Expr:
                          separator="\t")
 
 
-def _parse(path: Path, cols: list[Col], rules: list) -> tuple[pl.DataFrame, list, int]:
+def _parse(path: Path, cols: list[Col], rules: list, key: list[str],
+           zero: tuple[str, ...] = ()) -> ParseResult:
+    """Read, type, apply the cross-column ``rules``, fill ``zero`` columns' NULLs with 0;
+    rows sharing ``key`` but differing elsewhere are quarantined."""
     rows, q_lines, n = read_table_text(path, sep=",", expected=[c.name for c in cols])
     typed, q_values = coerce(rows.select(*[c.name for c in cols], LINE), cols, str(path))
     out = [c.rename or c.name for c in cols]
     typed, q_rules = quarantine_rules(typed, rules, str(path), _raw(out))
-    return typed, [q_lines, q_values, *q_rules], n
+    typed = typed.with_columns(pl.col(zero).fill_null(0))
+    typed, q_key = split_key_conflicts(typed, key, str(path))
+    return finish(typed, [q_lines, q_values, *q_rules, q_key], n, str(path))
 
 
 def parse_td_rivalries(path: Path) -> ParseResult:
     """Read ``td_rivalries`` (Thompson & Dreyer 2012), one row per rivalry spell."""
-    typed, quarantines, n = _parse(path, TD_COLS, _SPELL_RULES)
-    return finish(typed, quarantines, n, str(path))
+    return _parse(path, TD_COLS, _SPELL_RULES, ["rivalryno"])
 
 
 def parse_tss_rivalries(path: Path) -> ParseResult:
     """Read ``tss_rivalries`` (Thompson, Sakuwa & Suhas 2022); empty markers become 0."""
-    typed, quarantines, n = _parse(path, TSS_COLS, _SPELL_RULES)
-    typed = typed.with_columns(pl.col(TSS_FLAGS).fill_null(0))
-    return finish(typed, quarantines, n, str(path))
+    return _parse(path, TSS_COLS, _SPELL_RULES, ["tssr_id"], zero=TSS_FLAGS)
 
 
 def _role_rules() -> list:
@@ -133,8 +138,7 @@ def _role_rules() -> list:
 
 def parse_maoz_powers(path: Path) -> ParseResult:
     """Read ``maoz_powers`` (Maoz 2010): regional and global power spells, ISO dates."""
-    typed, quarantines, n = _parse(path, MAOZ_COLS, _role_rules())
-    return finish(typed, quarantines, n, str(path))
+    return _parse(path, MAOZ_COLS, _role_rules(), list(MAOZ_KEY))
 
 
 def _spell_years(spells: pl.LazyFrame, start: pl.Expr, end: pl.Expr, ongoing: pl.Expr,
@@ -276,7 +280,7 @@ class MaozPowers(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["ccode", "regstdate", "globstdate"]
+        unique = list(MAOZ_KEY)
 
 
 SOURCES: list = []  # the files belong to peacesciencer.PEACESCIENCER, listed by that module
@@ -288,8 +292,7 @@ TABLES: list[RawTable] = [
              "Thompson, Sakuwa & Suhas (2022) strategic rivalry spells 1494-2020 with 0/1 type, "
              "principal and asymmetric-principal markers (an end year of 2020 means ongoing).",
              patterns=("tss_rivalries.csv*",)),
-    RawTable("maoz_powers", PEACESCIENCER, parse_maoz_powers, MaozPowers,
-             ("ccode", "regstdate", "globstdate"),
+    RawTable("maoz_powers", PEACESCIENCER, parse_maoz_powers, MaozPowers, MAOZ_KEY,
              "Maoz (2010) regional and global power spells (dates; NULL where the state does "
              "not hold the role; an end of 2019-12-31 means ongoing).",
              patterns=("maoz_powers.csv*",)),
