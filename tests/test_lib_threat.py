@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.lib import threat
+from pipeline.lib.sources import rivalries
 from pipeline.lib.sources.peacesciencer import parse_mids
 
 USA, FRANCE, ROK, PRK, USSR = 2, 220, 732, 731, 365
@@ -62,3 +63,19 @@ def test_primary_definition_codes_both_reference_cases_as_shared_threat(raw):
     rok = common.filter(state_right=ROK, adversary=PRK)["year"].to_list()
     fra = common.filter(state_right=FRANCE, adversary=USSR)["year"].to_list()
     assert {1993, 2006} <= set(rok) and {1958, 1969} <= set(fra)
+
+
+def test_which_definitions_pass_face_validity_on_the_real_lists(raw):
+    """(b) passes both cases; (c) only US-ROK (North Korea); (a) neither (METHODS §6.5)."""
+    ps = raw / "peacesciencer"
+    years = rivalries.rivalry_years(rivalries.parse_td_rivalries(ps / "td_rivalries.csv.gz").frame,
+                                    rivalries.parse_tss_rivalries(ps / "tss_rivalries.csv.gz")
+                                    .frame, last_year=2016)
+    coded = years.filter(pl.col("td").fill_null(False) | pl.col("tss").fill_null(False))
+    cases = {ROK: [1993, 1994, *range(2002, 2007)], FRANCE: list(range(1958, 1970))}
+    pairs = _pairs([(j, USA, y) for j, ys in cases.items() for y in ys])
+    out = threat.shared_threat(pairs, parse_mids(ps / "cow_mid_dirdisps.csv.gz").frame, coded,
+                               (int(years["year"].min()), 2016))
+    passed = out.group_by("ccode1").agg(pl.col(list(threat.FLAGS)).all())
+    got = {r["ccode1"]: {f for f in threat.FLAGS if r[f]} for r in passed.to_dicts()}
+    assert got == {ROK: {"threat_mid", "threat_rival_adv"}, FRANCE: {"threat_mid"}}

@@ -11,9 +11,10 @@ shared threat enters as a condition. For a directed pair (J, P) and year t:
   P's MID adversary in t - 10 ... t - 1.
 
 Each uses only years before t, so the value at t is already lagged; models take it as is.
-Neither rivalry list codes USA-North Korea or France-USSR, so (a) misses both reference cases;
-(b) is the primary definition (measured: it codes US-ROK in every year 1951-2012 through North
-Korea and China, and US-France 1950-75 through the USSR). Each flag is NULL where its sources do
+Neither rivalry list codes USA-North Korea or France-USSR (after 1919), so (a) misses both
+reference cases and (c) codes US-ROK (North Korea is the ROK's rival and a US MID adversary)
+but not US-France. (b) is the primary definition: it codes US-ROK in every year 1951-2012
+(North Korea, China) and US-France 1950-75 (the USSR, with Berlin-crisis MIDs). Each flag is NULL where its sources do
 not cover the window (rivalries: the list's years; MIDs: 1816-2014 for the whole window).
 
 References

@@ -9,6 +9,7 @@ from pipeline.defs.resources import Warehouse
 from pipeline.lib import cases, cohesion, dyad_year, event_measures, panel, schemas, state_year
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import RAW_TABLES
+from pipeline.lib.sources import rivalries
 from pipeline.lib.validation import validate_frame
 
 GROUP = "indicators"
@@ -86,11 +87,8 @@ def state_year_table(context: dg.AssetExecutionContext,
     (IGOs), status inconsistency (percentile gap, rank gap, residual) (METHODS §2-§3, §6.5)."""
     system = _need(warehouse, "raw", "cow_system")
     maoz = _read(warehouse, "raw", "maoz_powers")
-    powers = None
-    if maoz is not None:
-        from pipeline.lib.sources import rivalries
-
-        powers = rivalries.power_years(maoz, system.select("ccode", "year"))
+    powers = None if maoz is None else rivalries.power_years(
+        maoz, range(int(system["year"].min()), int(system["year"].max()) + 1))
     frame, report = state_year.build_state_year(
         system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_majors"),
         _need(warehouse, "raw", "cow_igo_sy"), _need(warehouse, "raw", "cow_igo_dyadic"),
@@ -179,13 +177,14 @@ DY_KEY = ["ccode1", "ccode2", "year"]
 
 
 def _rivalries(warehouse: Warehouse) -> tuple[pl.DataFrame | None, tuple[int, int] | None]:
+    """Directed rival pair-years (either list codes a rivalry) and the years they cover."""
     td, tss = _read(warehouse, "raw", "td_rivalries"), _read(warehouse, "raw", "tss_rivalries")
-    if td is None and tss is None:
+    if td is None or tss is None:
         return None, None
-    from pipeline.lib.sources import rivalries
-
-    years = rivalries.rivalry_years(td, tss)
-    return years, (int(years["year"].min()), int(years["year"].max()))
+    last = int(_need(warehouse, "raw", "cow_system")["year"].max())
+    years = rivalries.rivalry_years(td, tss, last_year=last)
+    coded = years.filter(pl.col("td").fill_null(False) | pl.col("tss").fill_null(False))
+    return coded, (int(years["year"].min()), last)
 
 
 @dg.asset(key=_derived("dyad_year")[0], group_name=GROUP, kinds=KINDS,

@@ -192,9 +192,27 @@ class CowTrade(pa.DataFrameModel):
 PEACESCIENCER = Source(
     name="peacesciencer",
     title="COW alliance, MID, IGO, contiguity and trade data as packaged by R {peacesciencer}",
-    version="alliances v4.1, MID 5.0, IGO v3, contiguity v3.2, trade v4.0 (peacesciencer "
+    version="alliances v4.1, MID 5.0, IGO v3, contiguity v3.2, trade v4.0, Thompson-Dreyer "
+            "and TSS rivalries, Maoz powers (peacesciencer "
             "repo fe150a26; alliances 6df46f44, trade 3db24a54)",
-    citation="""@article{miller2022peacesciencer,
+    citation="""@book{thompson2012rivalries,
+  author = {Thompson, William R. and Dreyer, David R.},
+  title = {Handbook of International Rivalries, 1494--2010},
+  publisher = {CQ Press}, address = {Washington, DC}, year = {2012}
+}
+@book{thompson2022rivalries,
+  author = {Thompson, William R. and Sakuwa, Kentaro and Suhas, Prashant Hosur},
+  title = {Analyzing Strategic Rivalries in World Politics: Types of Rivalry, Regional Variation,
+           and Escalation/De-escalation},
+  publisher = {Springer}, address = {Singapore}, year = {2022}
+}
+@book{maoz2010networks,
+  author = {Maoz, Zeev},
+  title = {Networks of Nations: The Evolution, Structure, and Impact of International
+           Networks, 1816--2001},
+  publisher = {Cambridge University Press}, address = {Cambridge}, year = {2010}
+}
+@article{miller2022peacesciencer,
   author = {Miller, Steven V.},
   title = {{peacesciencer}: An {R} Package for Quantitative Peace Science Research},
   journal = {Conflict Management and Peace Science},

@@ -287,13 +287,14 @@ SOURCES: list = []  # the files belong to peacesciencer.PEACESCIENCER, listed by
 TABLES: list[RawTable] = [
     RawTable("td_rivalries", PEACESCIENCER, parse_td_rivalries, TdRivalries, ("rivalryno",),
              "Thompson & Dreyer (2012) strategic rivalry spells 1494-2010 with region and "
-             "types (an end year of 2010 means ongoing).", patterns=("td_rivalries.csv*",)),
+             "types (an end year of 2010 means ongoing).", patterns=("td_rivalries.csv*",),
+             required=False),
     RawTable("tss_rivalries", PEACESCIENCER, parse_tss_rivalries, TssRivalries, ("tssr_id",),
              "Thompson, Sakuwa & Suhas (2022) strategic rivalry spells 1494-2020 with 0/1 type, "
              "principal and asymmetric-principal markers (an end year of 2020 means ongoing).",
-             patterns=("tss_rivalries.csv*",)),
+             patterns=("tss_rivalries.csv*",), required=False),
     RawTable("maoz_powers", PEACESCIENCER, parse_maoz_powers, MaozPowers, MAOZ_KEY,
              "Maoz (2010) regional and global power spells (dates; NULL where the state does "
              "not hold the role; an end of 2019-12-31 means ongoing).",
-             patterns=("maoz_powers.csv*",)),
+             patterns=("maoz_powers.csv*",), required=False),
 ]
