@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from pipeline.lib.registry import RawTable, Source
-from pipeline.lib.sources import cameo, copdab, cow, events, netify, peacesciencer, unvotes
+from pipeline.lib.sources import (
+    cameo,
+    copdab,
+    cow,
+    events,
+    netify,
+    peacesciencer,
+    unvotes,
+    unvotes_r,
+)
 
-_MODULES = (cow, peacesciencer, unvotes, cameo, copdab, netify)
+_MODULES = (cow, peacesciencer, unvotes, unvotes_r, cameo, copdab, netify)
 
 RAW_TABLES: list[RawTable] = [t for m in _MODULES for t in m.TABLES]
 EVENT_SOURCES: list[Source] = list(events.EVENT_SOURCES)
