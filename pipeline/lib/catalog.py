@@ -8,13 +8,14 @@ from pipeline.lib.sources import (
     copdab,
     cow,
     events,
+    idealpoints,
     netify,
     peacesciencer,
     unvotes,
     unvotes_r,
 )
 
-_MODULES = (cow, peacesciencer, unvotes, unvotes_r, cameo, copdab, netify)
+_MODULES = (cow, peacesciencer, unvotes, unvotes_r, idealpoints, cameo, copdab, netify)
 
 RAW_TABLES: list[RawTable] = [t for m in _MODULES for t in m.TABLES]
 EVENT_SOURCES: list[Source] = list(events.EVENT_SOURCES)
