@@ -1,5 +1,6 @@
 """UNGA votes 1946-2019 as packaged by R {unvotes}: ``raw.unvotes_r_votes`` and
-``raw.unvotes_r_rollcalls``, in the layout of ``raw.un_votes`` / ``raw.un_rollcalls`` (METHODS §5.1).
+``raw.unvotes_r_rollcalls``, in the layout of ``raw.un_votes`` / ``raw.un_rollcalls``
+(METHODS §5.1).
 
 The release is three ``.rda`` files that must sit in one folder: ``un_votes.rda`` (rcid,
 country, ``country_code`` = ISO 3166-1 alpha-2, vote yes/abstain/no), ``un_roll_calls.rda``
@@ -12,8 +13,10 @@ sessions 71-74 and 345 roll calls of 1997-2012 (rcid 5640-6054) that release lac
 - Countries become COW ccodes through :func:`pipeline.lib.crosswalk.attach_ccode` on the roll
   call's *date*: ISO2 where the file has one, the name where it has none (Federal Republic of
   Germany, Yemen Arab Republic, Zanzibar). The date matters for Germany: the FRG's votes of
-  November-December 1990 are unified Germany's (255), as in the Voeten release. A vote whose
-  country does not map, or whose ISO2 and name map to different states, is quarantined.
+  November-December 1990 are unified Germany's (255), as in the Voeten release. The "Yemen
+  Arab Republic" label stays 678 through 1990, as the Voeten release and the ideal points code
+  that session (COW's Yemen, 679, starts 1990-05-22). A vote whose country does not map, or
+  whose ISO2 and name map to different states, is quarantined.
 - Issue dummies are 1 where ``un_roll_call_issues.rda`` has a row, else 0 (never NULL).
 
 :func:`choose_un_release` picks the release with more roll calls (ties: the Voeten 2017 one).
@@ -42,10 +45,11 @@ from pipeline.lib.sources.unvotes import (
 )
 from pipeline.lib.sources.unvotes import TABLES as UNGA_TABLES
 
-VOTES_FILE, ROLLCALLS_FILE, ISSUES_FILE = "un_votes.rda", "un_roll_calls.rda", "un_roll_call_issues.rda"
+VOTES_FILE, ROLLCALLS_FILE = "un_votes.rda", "un_roll_calls.rda"
+ISSUES_FILE = "un_roll_call_issues.rda"
 VOTE_TEXT = {"yes": "1", "abstain": "2", "no": "3"}
 _TEXT = {"na": ("",)}  # "NA" is Namibia's ISO2 code, not a missing value
-VOTE_COLS = [
+R_VOTE_COLS = [
     ROLLCALL_COLS[0],
     Col("country", **_TEXT),
     Col("country_code", **_TEXT),
@@ -110,14 +114,14 @@ def parse_unvotes_r_votes(path: Path) -> ParseResult:
     Reads ``un_roll_calls.rda`` beside ``path`` for each roll call's date (the country mapping
     depends on it). Unmappable countries are quarantined with the identifiers and date.
     """
-    rows = rdata_text(path, [c.name for c in VOTE_COLS])
-    rows = rows.select(*[c.name for c in VOTE_COLS], LINE).with_columns(
+    rows = rdata_text(path, [c.name for c in R_VOTE_COLS])
+    rows = rows.select(*[c.name for c in R_VOTE_COLS], LINE).with_columns(
         pl.col("vote").replace(VOTE_TEXT))
-    typed, q_values = coerce(rows, VOTE_COLS, str(path))
+    typed, q_values = coerce(rows, R_VOTE_COLS, str(path))
     dates = _rollcall_dates(sibling(path, ROLLCALLS_FILE))
     mapped = _with_ccode(typed.join(dates, on="rcid", how="left", validate="m:1",
                                     maintain_order="left"))
-    raw = pl.concat_str([pl.col(c.name).cast(pl.Utf8).fill_null("") for c in VOTE_COLS],
+    raw = pl.concat_str([pl.col(c.name).cast(pl.Utf8).fill_null("") for c in R_VOTE_COLS],
                         separator="\t")
     bad = mapped.filter(pl.col("_reason").is_not_null())
     q_map = quarantine_rows(bad, str(path), "country_code", pl.col("_reason"), raw)
