@@ -84,6 +84,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.lib.catalog import all_sources
     from pipeline.lib.provenance import sha256_file
+    from pipeline.lib.sources.unvotes_r import release_line
 
     missing_required = False
     loaded = _rows_loaded()
@@ -102,6 +103,7 @@ def _cmd_sources(args: argparse.Namespace) -> int:
                                              else " (sha256 DIFFERS from registry)")
             rows = "; ".join(f"{t}: {n:,} rows" for t, n in loaded.get(str(f), []))
             print(f"    {f}  sha256={digest[:12]}{tag}" + (f"  [{rows}]" if rows else ""))
+    print(release_line(), end="")  # which UNGA votes release is used, when both are present
     return EXIT_USAGE if missing_required else EXIT_OK
 
 

@@ -114,6 +114,14 @@ def test_name_matching_is_case_accent_and_punctuation_insensitive(raw_name, expe
         ("name", "Germany", 1980, 260),
         ("name", "Germany", None, 255),
         ("name", "Yemen", 1980, 678),
+        ("iso2", "KR", None, 732),
+        ("iso2", "NA", None, 565),
+        ("iso2", "DE", 1980, 260),
+        ("iso2", "DE", 1991, 255),
+        ("iso2", "CS", 1985, 315),
+        ("iso2", "CS", 2004, None),
+        ("iso2", "YU", 2010, 345),
+        ("iso2", "TW", 1960, 713),
     ],
 )
 def test_spot_checks(kind, value, year, expected):
@@ -130,10 +138,29 @@ def test_null_year_falls_back_to_current_mapping_and_dates_work():
     assert out["cc"].to_list() == [260, 255, 255]
 
 
+def test_a_date_places_the_1990_changes_of_state_on_their_day():
+    """With dates, DE/DEU/Germany are 260 to 1990-10-02 and 255 from 1990-10-03, YE/YEM 678 to
+    1990-05-21 and 679 after; identifiers that never changed state keep their one code."""
+    days = [dt.date(1990, 10, 2), dt.date(1990, 10, 3), dt.date(1990, 5, 21),
+            dt.date(1990, 5, 22)]
+    cases = {("iso2", "DE"): [260, 255, 260, 260], ("iso3", "DEU"): [260, 255, 260, 260],
+             ("name", "Germany"): [260, 255, 260, 260],
+             ("name", "Federal Republic of Germany"): [260, 255, 260, 260],
+             ("name", "Federal Republic of Germany (unified)"): [255] * 4,
+             ("iso2", "YE"): [679, 679, 678, 679], ("name", "Yemen"): [679, 679, 678, 679],
+             ("name", "Yemen Arab Republic"): [678] * 4, ("iso2", "DD"): [265] * 4}
+    for (kind, value), expected in cases.items():
+        frame = pl.DataFrame({"v": [value] * 4, "day": days})
+        assert cw.attach_ccode(frame, "v", kind, "cc", year_col="day")["cc"].to_list() == \
+            expected, (kind, value)
+    by_year = pl.DataFrame({"v": ["DE", "YE"], "y": [1990, 1990]})
+    assert cw.attach_ccode(by_year, "v", "iso2", "cc", year_col="y")["cc"].to_list() == [255, 679]
+
+
 def test_unknown_kind_is_rejected():
-    """A kind outside name/iso3/fips/cameo raises instead of silently matching nothing."""
+    """A kind outside name/iso2/iso3/fips/cameo raises instead of silently matching nothing."""
     with pytest.raises(ValueError, match="kind"):
-        cw.attach_ccode(pl.DataFrame({"x": ["USA"]}), "x", "iso2", "cc")  # type: ignore[arg-type]
+        cw.attach_ccode(pl.DataFrame({"x": ["USA"]}), "x", "iso9", "cc")  # type: ignore[arg-type]
 
 
 def test_unmatched_lists_null_ccodes_by_count():

@@ -8,14 +8,17 @@ from pipeline.lib.sources import (
     copdab,
     cow,
     events,
+    idealpoints,
     netify,
     peacesciencer,
     rivalries,
     unvotes,
+    unvotes_r,
     weis,
 )
 
-_MODULES = (cow, peacesciencer, rivalries, unvotes, cameo, copdab, weis, netify)
+_MODULES = (cow, peacesciencer, rivalries, unvotes, unvotes_r, idealpoints, cameo, copdab,
+            weis, netify)
 
 RAW_TABLES: list[RawTable] = [t for m in _MODULES for t in m.TABLES]
 EVENT_SOURCES: list[Source] = list(events.EVENT_SOURCES)

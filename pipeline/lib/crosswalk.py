@@ -1,22 +1,24 @@
-"""Country identifiers (names, ISO3, FIPS 10-4, CAMEO country codes) to COW ccodes.
+"""Country identifiers (names, ISO2, ISO3, FIPS 10-4, CAMEO country codes) to COW ccodes.
 
 The mapping lives in the maintained table ``pipeline/lib/data/country_crosswalk.csv``: one row
 per (kind, value, ccode, start_year, end_year, note). An empty ``ccode`` marks a known entity
 that is not a COW state (Hong Kong, Western Sahara, CAMEO regions), so it stays NULL on purpose.
 Empty years are open-ended. How the table was built and how to extend it:
-``pipeline/lib/data/README.md``.
+``pipeline/lib/data/README.md``. The two changes of COW state inside a calendar year (Germany
+and Yemen, 1990) are placed on their day when the caller has dates (:data:`WITHIN_YEAR`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import polars as pl
 
-Kind = Literal["name", "iso3", "fips", "cameo"]
-KINDS: tuple[str, ...] = ("name", "iso3", "fips", "cameo")
+Kind = Literal["name", "iso2", "iso3", "fips", "cameo"]
+KINDS: tuple[str, ...] = ("name", "iso2", "iso3", "fips", "cameo")
 CROSSWALK_PATH = Path(__file__).parent / "data" / "country_crosswalk.csv"
 SCHEMA = {
     "kind": pl.Utf8,
@@ -27,8 +29,14 @@ SCHEMA = {
     "note": pl.Utf8,
 }
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+# COW state changes inside a calendar year (states2016.csv): (ccode to the day before, ccode
+# from the day, the day). The table's year rule gives such a year to the state of 31 December.
+WITHIN_YEAR: tuple[tuple[int, int, dt.date], ...] = (
+    (260, 255, dt.date(1990, 10, 3)),   # German Federal Republic -> Germany
+    (678, 679, dt.date(1990, 5, 22)),   # Yemen Arab Republic -> Yemen
+)
 
-_KEY, _YEAR, _NOW, _DATED = "__cw_key", "__cw_year", "__cw_now", "__cw_dated"
+_KEY, _YEAR, _NOW, _DATED, _PREV = "__cw_key", "__cw_year", "__cw_now", "__cw_dated", "__cw_prev"
 _APOSTROPHES = r"['\u2018\u2019\u02bc`\u00b4]"
 
 
@@ -56,7 +64,7 @@ def name_key(expr: pl.Expr) -> pl.Expr:
 
 
 def code_key(expr: pl.Expr) -> pl.Expr:
-    """Normalised code key (ISO3, FIPS, CAMEO): whitespace stripped, upper case."""
+    """Normalised code key (ISO2, ISO3, FIPS, CAMEO): whitespace stripped, upper case."""
     return expr.str.strip_chars().str.to_uppercase()
 
 
@@ -130,6 +138,41 @@ def _year_expr(dtype: pl.DataType, year_col: str) -> pl.Expr:
     return year.cast(pl.Int32).alias(_YEAR)
 
 
+def _dated(lazy: pl.LazyFrame, table: pl.LazyFrame, year: pl.Expr, out: str) -> pl.LazyFrame:
+    """Join column ``out``: the ccode of the table row whose years cover ``year`` for each key."""
+    lookup = (
+        lazy.select(_KEY, year.alias(_YEAR))
+        .drop_nulls()
+        .unique()
+        .join(table, on=_KEY)
+        .filter(
+            (pl.col("start_year").is_null() | (pl.col("start_year") <= pl.col(_YEAR)))
+            & (pl.col("end_year").is_null() | (pl.col("end_year") >= pl.col(_YEAR)))
+        )
+        .group_by(_KEY, _YEAR)
+        .agg(pl.col("ccode").first().alias(out))
+        .rename({_YEAR: f"{out}_year"})
+    )
+    return lazy.with_columns(year.alias(f"{out}_year")).join(
+        lookup, on=[_KEY, f"{out}_year"], how="left", validate="m:1", maintain_order="left"
+    ).drop(f"{out}_year")
+
+
+def _on_the_day(ccode: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """``ccode`` with the days before each :data:`WITHIN_YEAR` change given back to the earlier
+    state, when the identifier meant that state the year before (so ``"Germany"`` on 1990-06-01
+    is 260, while an identifier that always meant unified Germany stays 255)."""
+    for before, after, change in WITHIN_YEAR:
+        earlier = (
+            (ccode == after)
+            & (day < change)
+            & (day.dt.year() == change.year)
+            & (pl.col(_PREV) == before)
+        )
+        ccode = pl.when(earlier).then(pl.lit(before)).otherwise(ccode)
+    return ccode
+
+
 def attach_ccode(
     frame: Frame, column: str, kind: Kind, out: str, year_col: str | None = None
 ) -> Frame:
@@ -146,15 +189,17 @@ def attach_ccode(
     column
         Identifier column (Utf8).
     kind
-        ``"name"`` (matched after :func:`name_key` normalisation), ``"iso3"``, ``"fips"`` or
-        ``"cameo"`` (matched after :func:`code_key`).
+        ``"name"`` (matched after :func:`name_key` normalisation), ``"iso2"``, ``"iso3"``,
+        ``"fips"`` or ``"cameo"`` (matched after :func:`code_key`).
     out
         Name of the ccode column to add.
     year_col
         Optional year column (integer, or a date/datetime whose year is used). Picks the row
         whose [start_year, end_year] covers the year, for identifiers whose COW state changed
         over time (Germany 255/260, Yemen 678/679, GDELT ``CZE`` 315/316). Rows with a NULL
-        year get the current mapping, as when ``year_col`` is None.
+        year get the current mapping, as when ``year_col`` is None. With a date/datetime, the
+        changes inside a year (:data:`WITHIN_YEAR`) fall on their day: ``DEU`` is 260 up to
+        1990-10-02 and 255 from 1990-10-03, ``YEM`` 678 up to 1990-05-21 and 679 after.
 
     Returns
     -------
@@ -170,23 +215,15 @@ def attach_ccode(
     lazy = lazy.join(_current(table), on=_KEY, how="left", validate="m:1", maintain_order="left")
     ccode = pl.col(_NOW)
     if year_col is not None:
-        lazy = lazy.with_columns(_year_expr(lazy.collect_schema()[year_col], year_col))
-        dated = (
-            lazy.select(_KEY, _YEAR)
-            .drop_nulls()
-            .unique()
-            .join(table, on=_KEY)
-            .filter(
-                (pl.col("start_year").is_null() | (pl.col("start_year") <= pl.col(_YEAR)))
-                & (pl.col("end_year").is_null() | (pl.col("end_year") >= pl.col(_YEAR)))
-            )
-            .group_by(_KEY, _YEAR)
-            .agg(pl.col("ccode").first().alias(_DATED))
-        )
-        lazy = lazy.join(dated, on=[_KEY, _YEAR], how="left", validate="m:1", maintain_order="left")
+        dtype = lazy.collect_schema()[year_col]
+        lazy = lazy.with_columns(_year_expr(dtype, year_col))
+        lazy = _dated(lazy, table, pl.col(_YEAR), _DATED)
         ccode = pl.when(pl.col(_YEAR).is_null()).then(pl.col(_NOW)).otherwise(pl.col(_DATED))
+        if dtype.is_temporal():
+            lazy = _dated(lazy, table, pl.col(_YEAR) - 1, _PREV)
+            ccode = _on_the_day(ccode, pl.col(year_col).cast(pl.Date))
     result = lazy.with_columns(ccode.cast(pl.Int32).alias(out)).drop(
-        [_KEY, _YEAR, _NOW, _DATED], strict=False
+        [_KEY, _YEAR, _NOW, _DATED, _PREV], strict=False
     )
     return result.collect() if isinstance(frame, pl.DataFrame) else result
 

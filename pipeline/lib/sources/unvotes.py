@@ -83,7 +83,7 @@ def _read_votes_text(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """
     need = ["rcid", "ccode", "vote", "member", "session", "date", "unres", *ISSUES]
     if path.suffix.lower() in (".rdata", ".rda"):
-        rows, quarantine = _rdata_text(path, need), empty_quarantine()
+        rows, quarantine = rdata_text(path, need), empty_quarantine()
         n = rows.height
     else:
         rows, quarantine, n = read_table_text(path, sep=",", expected=need)
@@ -93,7 +93,10 @@ def _read_votes_text(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     return rows, quarantine, n
 
 
-def _rdata_text(path: Path, need: list[str]) -> pl.DataFrame:
+def rdata_text(path: Path, need: list[str]) -> pl.DataFrame:
+    """The data frame ``x`` (or the only object) of an R data file as text columns plus
+    ``_line`` (row number + 1); a missing ``need`` column or an unreadable file is an
+    InputError. Shared with the {unvotes} release (:mod:`pipeline.lib.sources.unvotes_r`)."""
     import pyreadr  # heavy; only needed for R inputs
 
     try:
@@ -240,6 +243,13 @@ class UnRollcalls(pa.DataFrameModel):
         unique = ("rcid",)
 
 
+BAILEY_2017 = """@article{bailey2017estimating,
+  author = {Bailey, Michael A. and Strezhnev, Anton and Voeten, Erik},
+  title = {Estimating Dynamic State Preferences from United Nations Voting Data},
+  journal = {Journal of Conflict Resolution},
+  volume = {61}, number = {2}, pages = {430--456}, year = {2017},
+  doi = {10.1177/0022002715595700}
+}"""
 UNGA = Source(
     name="unga_votes_voeten",
     title="United Nations General Assembly Voting Data (Voeten, Strezhnev & Bailey)",
@@ -252,13 +262,7 @@ UNGA = Source(
   howpublished = {hdl:1902.1/12379},
   url = {https://hdl.handle.net/1902.1/12379}
 }
-@article{bailey2017estimating,
-  author = {Bailey, Michael A. and Strezhnev, Anton and Voeten, Erik},
-  title = {Estimating Dynamic State Preferences from United Nations Voting Data},
-  journal = {Journal of Conflict Resolution},
-  volume = {61}, number = {2}, pages = {430--456}, year = {2017},
-  doi = {10.1177/0022002715595700}
-}""",
+""" + BAILEY_2017,
     url="https://hdl.handle.net/1902.1/12379",
     patterns=("UNVotes*.csv", "UNVotes*.csv.gz", "UNVotes*.RData", "original/UNVotes*.RData"),
     required=True,
