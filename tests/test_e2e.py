@@ -102,14 +102,55 @@ def test_diplomatic_measures_follow_the_completeness_of_the_loaded_file(built):
     assert q(con, "SELECT count(si_rank_igo_full_global) FROM derived.state_year")[0][0] > 10_000
 
 
-@pytest.mark.parametrize("a, b, year, share", [(220, 2, 1967, 0.429), (220, 2, 1968, 0.490),
-                                               (732, 2, 2005, 0.219), (2, 732, 2005, 0.219)])
-def test_dyad_year_agreement_matches_published_shares(built, a, b, year, share):
-    """UN identical-vote shares in derived.dyad_year equal the METHODS §9 values (± 0.005)."""
+@pytest.mark.parametrize("a, b, year, share, newer", [
+    (220, 2, 1967, 0.429, 0.429), (220, 2, 1968, 0.490, 0.490),
+    (732, 2, 2005, 0.219, 0.296), (2, 732, 2005, 0.219, 0.296)])
+def test_dyad_year_agreement_matches_published_shares(built, a, b, year, share, newer):
+    """UN identical-vote shares equal METHODS §9 (2017 release) or, when the R {unvotes}
+    release is loaded (it has 345 more roll calls in 1997-2012), its SOURCE.md values."""
     _, con = built
+    has_newer = wh.table_exists(con, "raw", "unvotes_r_rollcalls")
     got = q(con, "SELECT un_agree FROM derived.dyad_year WHERE ccode1 = ? AND ccode2 = ? "
                  "AND year = ?", (a, b, year))[0][0]
-    assert got == pytest.approx(share, abs=0.005)
+    assert got == pytest.approx(newer if has_newer else share, abs=0.0005)
+
+
+def test_un_agreement_has_no_1964_and_important_votes_only_with_the_usa(built):
+    """Session 19 (1964, one roll call) is excluded; important-vote measures need the USA."""
+    _, con = built
+    assert q(con, "SELECT count(*) FROM derived.un_agreement WHERE year = 1964") == [(0,)]
+    assert q(con, "SELECT count(un_oppose_share_imp) FROM derived.dyad_year "
+                  "WHERE ccode1 <> 2 AND ccode2 <> 2") == [(0,)]
+    assert q(con, "SELECT count(un_oppose_share_imp) FROM derived.dyad_year "
+                  "WHERE ccode1 = 732 AND ccode2 = 2")[0][0] > 15
+
+
+def test_ideal_point_distance_reproduces_the_check_value(built):
+    """|theta_ROK - theta_USA| in 2006 = |0.713936 - 2.813957| = 2.100021 (issue check value)."""
+    _, con = built
+    if not wh.table_exists(con, "raw", "un_idealpoints"):
+        pytest.skip("no UN ideal points file loaded")
+    got = q(con, "SELECT idealpoint_dist FROM derived.dyad_year WHERE ccode1 = 732 "
+                 "AND ccode2 = 2 AND year = 2006")[0][0]
+    assert got == pytest.approx(2.100021, abs=1e-6)
+
+
+def test_sample_event_files_never_define_coverage(built):
+    """The ICEWS and GDELT samples cover no month; no 2016 or 2018 dyad-year is a 'zero'."""
+    _, con = built
+    assert q(con, "SELECT count(*) FROM derived.event_coverage WHERE covered "
+                  "AND dataset IN ('icews', 'gdelt1')") == [(0,)]
+    assert q(con, "SELECT count(*) FROM derived.dyad_year WHERE cov_gdelt1 OR cov_icews") == [(0,)]
+
+
+def test_shared_threat_codes_both_reference_cases(built):
+    """The primary definition codes US-ROK 1993-94, 2002-06 and US-France 1958-69."""
+    _, con = built
+    rows = q(con, "SELECT junior, bool_and(shared_threat), count(*) FROM derived.alliance_panel "
+                  "WHERE senior = 2 AND ((junior = 732 AND (year BETWEEN 1993 AND 1994 OR year "
+                  "BETWEEN 2002 AND 2006)) OR (junior = 220 AND year BETWEEN 1958 AND 1969)) "
+                  "GROUP BY junior ORDER BY junior")
+    assert rows == [(220, True, 12), (732, True, 7)]
 
 
 def test_alliance_panel_holds_both_cases(built):
@@ -122,25 +163,27 @@ def test_alliance_panel_holds_both_cases(built):
     assert spans[220][:2] == (1949, 2012)
 
 
-def test_panel_lags_are_the_previous_year(built):
-    """si_*_l1 at t equals the junior's value at t-1 in the same dyad."""
+def test_panel_lags_come_from_the_juniors_own_previous_year(built):
+    """si_*_l1 at t equals the junior's state-year value at t-1, also in the first allied year."""
     _, con = built
-    rows = q(con, "SELECT a.si_rank_igo_full_global, b.si_rank_igo_full_global_l1 "
-                  "FROM derived.alliance_panel a JOIN derived.alliance_panel b "
-                  "ON a.junior = b.junior AND a.senior = b.senior AND b.year = a.year + 1 "
-                  "WHERE a.junior = 732 AND a.senior = 2")
-    assert len(rows) == 59 and all(x == y for x, y in rows)
+    rows = q(con, "SELECT p.year, p.si_pct_de_indegree_global_l1, s.si_pct_de_indegree_global "
+                  "FROM derived.alliance_panel p JOIN derived.state_year s "
+                  "ON s.ccode = p.junior AND s.year = p.year - 1 "
+                  "WHERE p.junior = 732 AND p.senior = 2 ORDER BY p.year")
+    assert len(rows) == 60 and rows[0][0] == 1953
+    assert all(x == y for _, x, y in rows)
+    assert sum(x is not None for _, x, _ in rows) > 40
 
 
 def test_case_series_covers_both_cases_with_monthly_copdab(built):
     """The case series has yearly rows for both cases and monthly COPDAB rows for US-France."""
     _, con = built
-    got = dict(q(con, "SELECT \"case\", count(*) FROM derived.case_series WHERE period = 'year' "
+    got = dict(q(con, "SELECT case_id, count(*) FROM derived.case_series WHERE period = 'year' "
                       "GROUP BY ALL"))
-    assert got == {"us_rok": 31, "us_france": 26}
-    monthly = q(con, "SELECT count(*) FROM derived.case_series WHERE \"case\" = 'us_france' "
+    assert got == {"us_rok": 2012 - 1990 + 1, "us_france": 1975 - 1955 + 1}
+    monthly = q(con, "SELECT count(*) FROM derived.case_series WHERE case_id = 'us_france' "
                      "AND period = 'month' AND copdab_net_coop IS NOT NULL")[0][0]
-    assert monthly == 12 * (1975 - 1950 + 1)  # COPDAB (1948-1978) covers every case month
+    assert monthly == 12 * (1975 - 1955 + 1)  # COPDAB (1948-1978) covers every case month
 
 
 def test_models_coefficients_cover_every_term_of_every_fitted_model(built):

@@ -169,3 +169,15 @@ def test_icews_sample_filtered_counts_match_an_independent_count(sample_con):
 def test_icews_sample_never_defines_coverage(sample_con):
     """The two-day sample file covers no month: its zeros must not enter models."""
     assert not em.event_coverage(sample_con)["covered"].any()
+
+
+def test_weis_covers_every_month_of_its_span_even_without_events():
+    """A compiled dataset (WEIS) covers its whole span; a month without events is a row."""
+    weis = pl.DataFrame({"source_ccode": [220, 2], "target_ccode": [2, 220],
+                         "event_date": [date(1966, 1, 5), date(1967, 12, 20)],
+                         "weis_code": ["121", "031"], "cue": ["12", "03"],
+                         "goldstein": [-4.4, 1.0]},
+                        schema_overrides={"source_ccode": pl.Int32, "target_ccode": pl.Int32})
+    cov = em.event_coverage(_con(CONSTRUCTED, weis)).filter(dataset="weis")
+    assert cov.height == 24 and cov["covered"].all() and cov["year_covered"].all()
+    assert cov.filter(pl.col("month") == date(1966, 6, 1))["days_with_events"].item() == 0

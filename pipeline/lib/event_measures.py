@@ -19,10 +19,12 @@ Per directed dyad, period and dataset:
   raw material of "respect received" (METHODS §6.5);
 - Goldstein sums and means, cooperation and conflict weights, quad-class counts (CAMEO only).
 
-**Coverage** (``event_coverage``): a dataset covers a month when its non-sample files hold
-events on at least 90% of the month's days; a year when it covers all twelve months. A file
-whose name says ``sample`` never defines coverage: a 50-row GDELT sample must not make every
-dyad-year of 2016 a "covered zero".
+**Coverage** (``event_coverage``): a continuous feed (ICEWS, GDELT, Phoenix) covers a month when
+its non-sample files hold events on at least 90% of the month's days; a year when it covers all
+twelve months. A file whose name says ``sample`` never defines coverage: a 50-row GDELT sample
+must not make every dyad-year of 2016 a "covered zero". A compiled dataset (WEIS: one file of
+1966-92, events on about two days in three) covers every month from its first to its last
+event.
 
 References
 ----------
@@ -46,6 +48,7 @@ GOVERNMENT = r"Government|Executive|(^|,)GOV(,|$)"
 WEIS_DEFIANCE_CUES = ("11", "12", "13", "14", "15", "16", "17", "19")
 WEIS_ATTENTION_CUES = ("03", "04", "05", "08")
 COVERED_DAY_SHARE = 0.9
+COMPILED = ("weis",)   # whole-span coverage (see the module docstring)
 COPDAB_YEARS = (1948, 1978)
 MEASURES = ("n", "n_all", "defy_count", "defy_share", "defy_weight", "protest_count",
             "attention_count", "goldstein_sum", "goldstein_mean", "coop", "conf",
@@ -179,16 +182,25 @@ def event_coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                                     "days_with_events": pl.UInt32, "days": pl.Int32,
                                     "covered": pl.Boolean, "year_covered": pl.Boolean})
     days = pl.concat(parts, how="vertical_relaxed")
-    month = pl.col("event_date").dt.truncate("1mo")
+    counts = (days.with_columns(pl.col("event_date").dt.truncate("1mo").alias("month"))
+              .group_by("dataset", "month")
+              .agg(pl.col("event_date").filter(~pl.col("sample_only")).n_unique()
+                   .alias("days_with_events")))
+    # Every month between a dataset's first and last event, so a month without events is a row.
+    calendar = (counts.group_by("dataset")
+                .agg(pl.date_ranges(pl.col("month").min(), pl.col("month").max(), "1mo")
+                     .first().alias("month"))
+                .explode("month"))
     return (
-        days.with_columns(month.alias("month"))
-        .group_by("dataset", "month")
-        .agg(pl.col("event_date").filter(~pl.col("sample_only")).n_unique()
-             .alias("days_with_events"))
-        .with_columns(pl.col("month").dt.year().cast(pl.Int32).alias("year"),
+        calendar.join(counts, on=["dataset", "month"], how="left")
+        .with_columns(pl.col("days_with_events").fill_null(0),
+                      pl.col("month").dt.year().cast(pl.Int32).alias("year"),
                       pl.col("month").dt.month_end().dt.day().cast(pl.Int32).alias("days"))
-        .with_columns((pl.col("days_with_events") >= COVERED_DAY_SHARE * pl.col("days"))
-                      .alias("covered"))
+        .with_columns(
+            pl.when(pl.col("dataset").is_in(COMPILED))
+            .then(pl.lit(True))
+            .otherwise(pl.col("days_with_events") >= COVERED_DAY_SHARE * pl.col("days"))
+            .alias("covered"))
         .with_columns((pl.col("covered").sum().over("dataset", "year") == 12)
                       .alias("year_covered"))
         .select("dataset", "year", "month", "days_with_events", "days", "covered",

@@ -9,7 +9,7 @@ from pipeline.defs.resources import Warehouse
 from pipeline.lib import cases, cohesion, dyad_year, event_measures, panel, schemas, state_year
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import RAW_TABLES
-from pipeline.lib.sources import rivalries
+from pipeline.lib.sources import rivalries, unvotes_r
 from pipeline.lib.validation import validate_frame
 
 GROUP = "indicators"
@@ -109,18 +109,19 @@ def state_year_table(context: dg.AssetExecutionContext,
 UN_KEY = ["ccode_a", "ccode_b", "year"]
 
 
-def _un_release(warehouse: Warehouse) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+def _un_release(warehouse: Warehouse) -> tuple[pl.DataFrame, pl.DataFrame,
+                                              unvotes_r.ReleaseChoice]:
     """The UN votes release covering more roll calls (the R {unvotes} tables when loaded)."""
-    options = {"unga_votes_voeten": ("un_votes", "un_rollcalls"),
-               "unvotes_r": ("unvotes_r_votes", "unvotes_r_rollcalls")}
-    loaded = {name: (_read(warehouse, "raw", v), _read(warehouse, "raw", r))
-              for name, (v, r) in options.items()}
-    loaded = {k: v for k, v in loaded.items() if v[0] is not None and v[1] is not None}
-    if not loaded:
-        raise dg.Failure("no UN votes release is loaded")
-    name = max(loaded, key=lambda k: (loaded[k][1].height, k == "unga_votes_voeten"))
-    votes, rollcalls = loaded[name]
-    return votes, rollcalls, name
+    voeten = _read(warehouse, "raw", "un_rollcalls")
+    newer = _read(warehouse, "raw", "unvotes_r_rollcalls")
+    if newer is not None and _read(warehouse, "raw", "unvotes_r_votes") is None:
+        newer = None
+    try:
+        choice = unvotes_r.choose_un_release(voeten=voeten, unvotes_r=newer)
+    except ValueError as err:
+        raise dg.Failure(f"no UN votes release is loaded: {err}") from err
+    return (_need(warehouse, "raw", choice.votes_table),
+            _need(warehouse, "raw", choice.rollcalls_table), choice)
 
 
 @dg.asset(key=_derived("un_agreement")[0], group_name=GROUP, kinds=KINDS,
@@ -130,11 +131,12 @@ def un_agreement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     """UN General Assembly agreement per pair and session year (1964 excluded): identical share,
     Voeten index, Signorino-Ritter S, Cohen's and weighted kappa, Scott's pi and opposition, all
     and important votes, from the release covering more roll calls (METHODS §5.1, §6.2)."""
-    votes, rollcalls, release = _un_release(warehouse)
-    context.log.info(f"UN votes release used: {release} ({rollcalls.height} roll calls)")
+    votes, rollcalls, choice = _un_release(warehouse)
+    context.log.info(f"UN votes release used: {choice.release} ({choice.reason})")
     frame = cohesion.build_un_agreement(votes, rollcalls)
     return _write(warehouse, "un_agreement", frame, schemas.UN_AGREEMENT, UN_KEY, {
-        "release": release, "roll_calls": rollcalls.height,
+        "release": choice.release, "release_reason": choice.reason,
+        "roll_calls": rollcalls.height,
         "aggregation": "GA session year (session + 1945); 1964 excluded"})
 
 
