@@ -72,9 +72,9 @@ def dy(sources) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def state_year(sources) -> pl.DataFrame:
-    """A stand-in status table: si_pct_test = CINC, missing for the ROK in 1970."""
+    """A stand-in status table: si_pct_de_indegree_global = CINC, missing for the ROK in 1970."""
     return (sources["nmc"].select(pl.col("ccode").cast(pl.Int32), pl.col("year").cast(pl.Int32),
-                                  pl.col("cinc").alias("si_pct_test"))
+                                  pl.col("cinc").alias("si_pct_de_indegree_global"))
             .filter(~((pl.col("ccode") == ROK) & (pl.col("year") == 1970))))
 
 
@@ -118,8 +118,8 @@ def test_lags_come_from_the_calendar_not_from_the_panel_rows(dy, jp):
         _at(dy, ROK, USA, 1952, "cinc_ratio_2_over_1"), abs=TOL)
     assert _jp(jp, FRANCE, 1949, "cinc_ratio_p_over_j_l1") == pytest.approx(
         _at(dy, FRANCE, USA, 1948, "cinc_ratio_2_over_1"), abs=TOL)
-    assert _jp(jp, ROK, 1971, "si_pct_test_l1") is None  # 1970 missing in the state table
-    assert _jp(jp, ROK, 1972, "si_pct_test_l1") == pytest.approx(
+    assert _jp(jp, ROK, 1971, "si_pct_de_indegree_global_l1") is None  # 1970 missing in the state table
+    assert _jp(jp, ROK, 1972, "si_pct_de_indegree_global_l1") == pytest.approx(
         _jp(jp, ROK, 1971, "cinc_junior"), abs=TOL)
 
 

@@ -27,6 +27,14 @@ J_YEAR = ["junior", "year"]
 STATE_COLS = ("cap_rank", "cap_pct", "major_power", "middle_power", "regional_power")
 # J's status measures carried at t (for the case series) besides their t - 1 lags.
 CURRENT_SI = ("si_pct_de_indegree_global", "si_resid_de_pagerank")
+# J's status measures lagged into the panel: the primary (DE in-degree percentile gap, global
+# field) and the robustness variants the model family uses; state_year keeps every variant.
+PANEL_SI = ("si_pct_de_indegree_global", "si_rank_de_indegree_global",
+            "si_chronic_de_indegree_global", "si_pct_de_indegree_region",
+            "si_pct_de_indegree_community", "si_resid_de_indegree", "si_pct_de_pagerank_global",
+            "si_resid_de_pagerank", "si_pct_de_indegree_interp_global",
+            "si_resid_de_indegree_interp", "si_pct_igo_full_global", "si_resid_igo_full",
+            "si_pct_igo_pagerank_global", "si_resid_igo_pagerank")
 DYAD_LAGS = ("cinc_ratio_p_over_j", "log_cinc_ratio_p_over_j", "respect_de_gap",
              "respect_icews_gap", "respect_gdelt1_gap", "respect_phoenix_gap",
              "respect_phoenix_historical_gap", "respect_weis_gap", "respect_netify_gap")
@@ -72,15 +80,14 @@ def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float = 2.
     One row per (junior, senior, year) with every dyad-year column renamed by
     :func:`directional`, ``log_cinc_ratio_p_over_j``, ``shared_threat`` (the primary
     definition, :data:`pipeline.lib.threat.PRIMARY`), J's :data:`STATE_COLS` as
-    ``<col>_junior`` and lagged as ``<col>_junior_l1``, J's ``si_*`` at t - 1 (``_l1``) and
-    :data:`CURRENT_SI` at t, and the dyad's :data:`DYAD_LAGS` at t - 1.
+    ``<col>_junior`` and lagged as ``<col>_junior_l1``, J's :data:`PANEL_SI` at t - 1
+    (``_l1``) and :data:`CURRENT_SI` at t, and the dyad's :data:`DYAD_LAGS` at t - 1.
     """
     level = (pl.col("alliance_level").fill_null(0) >= min_level) | (
         pl.col("atop_level").fill_null(0) >= min_level)
     dy = dyad_year.lazy().with_columns(
         pl.col(pairs.RATIO).log().alias("log_cinc_ratio_p_over_j"))
-    si_cols = [c for c in state_year.columns if c.startswith("si_")]
-    lag_state = [*si_cols, *STATE_COLS, "de_years_since_wave", "de_is_wave"]
+    lag_state = [*PANEL_SI, *STATE_COLS, "de_years_since_wave", "de_is_wave"]
     have = set(state_year.columns)
     lag_state = [c for c in lag_state if c in have]
     names = {c: directional(c) for c in dy.collect_schema().names()}
