@@ -223,3 +223,20 @@ def test_paper_tables_and_figures_are_written_with_provenance(built):
                  "coefficients_un_opposition"):
         for ext in ("png", "pdf"):
             assert (figures_dir / f"{stem}.{ext}").stat().st_size > 5_000
+
+
+def test_every_derived_table_and_column_carries_its_codebook_comment(built):
+    """COMMENT ON for every derived and ref table and each of their columns (codebook)."""
+    _, con = built
+    from pipeline.lib import codebook
+
+    for name in codebook.TABLES:
+        schema, table = name.split(".")
+        assert q(con, "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND "
+                      "table_name = ?", (schema, table))[0][0]
+        missing = q(con, "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND "
+                         "table_name = ? AND (comment IS NULL OR comment = '')", (schema, table))
+        assert missing == [], (name, missing[:5])
+    assert q(con, "SELECT name FROM ref.countries WHERE ccode = 732") == [("South Korea",)]
+    assert q(con, "SELECT junior_name, senior_name FROM derived.alliance_panel WHERE junior = 732 "
+                  "AND senior = 2 AND year = 2000") == [("South Korea", "United States of America")]

@@ -63,6 +63,15 @@ def _junior_state(state_year: pl.DataFrame, shift: int, cols: list[str],
         *[pl.col(c).alias(f"{c}{suffix}") for c in cols])
 
 
+def _names(state_year: pl.DataFrame, side: str) -> pl.LazyFrame:
+    """``<side>, <side>_name`` from the state-year ``country`` column (one per code)."""
+    if "country" not in state_year.columns:
+        return pl.LazyFrame(schema={side: pl.Int32, f"{side}_name": pl.Utf8})
+    return (state_year.lazy().select(pl.col("ccode").alias(side),
+                                     pl.col("country").alias(f"{side}_name"))
+            .unique(side, keep="first"))
+
+
 def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float = 2.0,
                 min_level: int = 3) -> pl.DataFrame:
     """The J -> P panel with J's status at t - 1 and directional outcomes at t.
@@ -107,6 +116,8 @@ def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float = 2.
             {f"{c}_l1": f"{c}_junior_l1" for c in STATE_COLS if c in have}), on=J_YEAR,
               how="left")
         .join(lagged_dyad, on=KEY, how="left")
+        .join(_names(state_year, "junior"), on="junior", how="left")
+        .join(_names(state_year, "senior"), on="senior", how="left")
         .sort(KEY)
         .collect()
     )

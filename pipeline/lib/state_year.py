@@ -100,6 +100,14 @@ def power_flags(frame: pl.LazyFrame, powers: pl.DataFrame | None) -> pl.LazyFram
             .with_columns(pl.col("regional_power", "global_power_maoz").fill_null(False)))
 
 
+def country_names(names: pl.DataFrame | None) -> pl.LazyFrame:
+    """``ccode, country`` from the COW country list (``statenme``), one name per code."""
+    if names is None:
+        return pl.LazyFrame(schema={"ccode": pl.Int32, "country": pl.Utf8})
+    return (names.lazy().select(pl.col("ccode").cast(pl.Int32), pl.col("statenme").alias(
+        "country")).unique("ccode", keep="first"))
+
+
 def deficit_capability_correlations(frame: pl.DataFrame) -> dict[str, float]:
     """corr(deficit, capability rank) over all state-years, per global-field deficit.
 
@@ -117,11 +125,13 @@ def deficit_capability_correlations(frame: pl.DataFrame) -> dict[str, float]:
 def build_state_year(system: pl.DataFrame, nmc: pl.DataFrame, majors: pl.DataFrame,
                      igo_sy: pl.DataFrame, igo_dyadic: pl.DataFrame,
                      dipex: pl.DataFrame | None, powers: pl.DataFrame | None = None,
-                     idealpoints: pl.DataFrame | None = None) -> tuple[pl.DataFrame, dict]:
+                     idealpoints: pl.DataFrame | None = None,
+                     names: pl.DataFrame | None = None) -> tuple[pl.DataFrame, dict]:
     """State-year status table and a report of which recognition measures were available.
 
     ``powers`` is Maoz's regional/global power years (``ccode, year, regional_power,
-    global_power``); ``idealpoints`` the UN ideal points (``ccode, year, idealpoint``).
+    global_power``); ``idealpoints`` the UN ideal points (``ccode, year, idealpoint``);
+    ``names`` the COW country list (``ccode, statenme``) for the ``country`` column.
     """
     de = dipex_status(dipex, system)
     key = ["ccode", "year"]
@@ -155,6 +165,7 @@ def build_state_year(system: pl.DataFrame, nmc: pl.DataFrame, majors: pl.DataFra
             on=key, how="left")
     else:
         frame = frame.with_columns(pl.lit(None, pl.Float64).alias("idealpoint"))
+    frame = frame.join(country_names(names), on="ccode", how="left")
     frame = frame.with_columns(status.region(pl.col("ccode")).alias("region"),
                                pl.col("de_community").alias("community"))
     si = status.status_inconsistency(frame, SI_MEASURES).join(

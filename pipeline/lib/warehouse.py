@@ -24,7 +24,7 @@ from pipeline.lib.ingest import ParseResult
 from pipeline.lib.paths import warehouse_path
 from pipeline.lib.provenance import code_version, sha256_file
 
-SCHEMAS = ("raw", "derived", "models")
+SCHEMAS = ("raw", "ref", "derived", "models")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 INGEST_LOG_DDL = """

@@ -6,7 +6,16 @@ import polars as pl
 
 from pipeline.defs.meta import frame_metadata
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import cases, cohesion, dyad_year, event_measures, panel, schemas, state_year
+from pipeline.lib import (
+    cases,
+    codebook,
+    cohesion,
+    dyad_year,
+    event_measures,
+    panel,
+    schemas,
+    state_year,
+)
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import RAW_TABLES
 from pipeline.lib.sources import rivalries, unvotes_r
@@ -54,8 +63,9 @@ def _write(warehouse: Warehouse, name: str, frame: pl.DataFrame, schema,
                            if not valid["passed"] else f"{dups} duplicate keys {key}"),
             metadata={**valid["metadata"], "duplicate_keys": dups})
     wh.write_table(warehouse.con, "derived", name, frame)
+    commented = codebook.comment(warehouse.con, codebook.TABLES[f"derived.{name}"])
     return dg.MaterializeResult(
-        metadata={**frame_metadata(frame), **(extra or {})},
+        metadata={**frame_metadata(frame), **(extra or {}), "documented_columns": commented},
         check_results=[
             dg.AssetCheckResult(check_name="schema", **valid),
             dg.AssetCheckResult(check_name="unique_key", passed=True,
@@ -73,12 +83,30 @@ def _checks(name: str, schema, key: list[str]) -> list[dg.AssetCheckSpec]:
     ]
 
 
+@dg.asset(key=dg.AssetKey(["ref", "countries"]), group_name=GROUP, kinds={"duckdb"},
+          deps=_raw("cow_country_codes"))
+def countries(warehouse: Warehouse) -> dg.MaterializeResult:
+    """COW country codes with abbreviation and name, for joining names onto any table."""
+    codes = _need(warehouse, "raw", "cow_country_codes")
+    frame = (codes.select(pl.col("ccode").cast(pl.Int32), pl.col("stateabb").alias("abbreviation"),
+                          pl.col("statenme").alias("name"))
+             .unique("ccode", keep="first").sort("ccode"))
+    table = codebook.TABLES["ref.countries"]
+    valid = validate_frame(frame, table.schema())
+    if not valid["passed"]:
+        raise dg.Failure(f"ref.countries not written: {valid['metadata']['first_failure']}")
+    wh.write_table(warehouse.con, "ref", "countries", frame)
+    codebook.comment(warehouse.con, table)
+    return dg.MaterializeResult(metadata=frame_metadata(frame, year_col=""))
+
+
 SY_KEY = ["ccode", "year"]
 
 
 @dg.asset(key=_derived("state_year")[0], group_name=GROUP, kinds=KINDS,
           deps=_raw("cow_system", "cow_nmc", "cow_majors", "cow_igo_sy", "cow_igo_dyadic",
-                    "cow_diplomatic_exchange", "maoz_powers", "un_idealpoints"),
+                    "cow_diplomatic_exchange", "maoz_powers", "un_idealpoints",
+                    "cow_country_codes"),
           check_specs=_checks("state_year", schemas.STATE_YEAR, SY_KEY))
 def state_year_table(context: dg.AssetExecutionContext,
                      warehouse: Warehouse) -> dg.MaterializeResult:
@@ -93,7 +121,7 @@ def state_year_table(context: dg.AssetExecutionContext,
         system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_majors"),
         _need(warehouse, "raw", "cow_igo_sy"), _need(warehouse, "raw", "cow_igo_dyadic"),
         _read(warehouse, "raw", "cow_diplomatic_exchange"), powers,
-        _read(warehouse, "raw", "un_idealpoints"))
+        _read(warehouse, "raw", "un_idealpoints"), _read(warehouse, "raw", "cow_country_codes"))
     if not report["dipex"]["available"]:
         context.log.warning(f"Diplomatic Exchange measures unavailable: {report['dipex']['reason']}")
     return _write(warehouse, "state_year", frame, schemas.STATE_YEAR, SY_KEY, {
@@ -157,17 +185,18 @@ def event_coverage(warehouse: Warehouse) -> dg.MaterializeResult:
 def _event_asset(period: str):
     name = f"event_dyad_{period}"
     key = ["source_ccode", "target_ccode", period, "dataset"]
+    schema = schemas.EVENT_DYAD_YEAR if period == "year" else schemas.EVENT_DYAD_MONTH
 
     @dg.asset(key=_derived(name)[0], group_name=GROUP, kinds={"duckdb"},
               deps=_raw("events", "weis_events"),
-              check_specs=_checks(name, schemas.EVENT_DYAD, key),
+              check_specs=_checks(name, schema, key),
               description=f"Directed event aggregates per {period} and dataset (never pooled), "
                           "computed by DuckDB: government actors, root events, one event per "
                           "code and day; defiance, protests apart, attention (METHODS §5.2, "
                           "§6.1).")
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         frame = event_measures.event_aggregates(warehouse.con, period)
-        return _write(warehouse, name, frame, schemas.EVENT_DYAD, key)
+        return _write(warehouse, name, frame, schema, key)
 
     return _asset
 
@@ -278,6 +307,6 @@ def case_series(warehouse: Warehouse) -> dg.MaterializeResult:
 
 @dg.definitions
 def indicator_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[state_year_table, un_agreement, event_coverage,
+    return dg.Definitions(assets=[countries, state_year_table, un_agreement, event_coverage,
                                   event_dyad_year, event_dyad_month, dyad_year_table,
                                   alliance_panel, case_series])
