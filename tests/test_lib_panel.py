@@ -28,8 +28,9 @@ UN = pl.DataFrame({"ccode_a": [2, 2, 2, 2, 2], "ccode_b": [732, 740, 200, 220, 7
                    "oppose_share_imp": [3 / 7, 0.2, 0.1, None, 0.25],
                    "agree_voeten": [0.4, 0.6, 0.7, 0.8, 0.5]}, schema_overrides={
                        "ccode_a": pl.Int32, "ccode_b": pl.Int32, "year": pl.Int32})
-UN = UN.with_columns(pl.lit(None, pl.Float64).alias(c) for c in [
-    *UN_MEASURES, *[f"{m}_imp" for m in UN_MEASURES]] if c not in UN.columns)
+UN = UN.with_columns(pl.lit(None, pl.Int32 if c.startswith("n_") else pl.Float64).alias(c)
+                     for c in [*UN_MEASURES, *[f"{m}_imp" for m in UN_MEASURES]]
+                     if c not in UN.columns)
 EVENTS = pl.DataFrame({
     "source_ccode": [732, 732, 2, 2, 2], "target_ccode": [2, 2, 732, 740, 200],
     "year": [2003, 2003, 2003, 2003, 2003], "dataset": ["icews", "gdelt1", "icews", "icews",
@@ -214,3 +215,20 @@ def test_case_series_has_the_case_windows_and_copdab_months(sources, jp):
     assert years.filter("nato_exit_1966")["case_id"].to_list() == ["us_france"]
     fr = out.filter(period="month", case_id="us_france")
     assert fr.filter(year=1961)["copdab_net_coop"].mean() == pytest.approx(11.11, abs=0.005)
+
+
+def test_dyad_year_and_panel_satisfy_the_codebook_with_or_without_optional_sources(
+        sources, dy, jp):
+    """The strict codebook schemas hold with netify loaded and with no optional source."""
+    from pipeline.lib import schemas
+    from pipeline.lib.validation import validate_frame
+
+    got = validate_frame(dy, schemas.DYAD_YEAR)
+    assert got["passed"], got["metadata"].get("first_failure")
+    s = sources
+    bare = dyad_year.build_dyad_year(s["system"], s["nmc"], s["alliances"], UN, EVENTS.clear(),
+                                     COVERAGE.clear(), copdab_yearly(s["copdab"].lazy()).collect(),
+                                     s["mids"])
+    got = validate_frame(bare, schemas.DYAD_YEAR)
+    assert got["passed"], got["metadata"].get("first_failure")
+    assert bare["netify_n"].null_count() == bare.height

@@ -119,7 +119,8 @@ def join_netify(frame: pl.LazyFrame, netify: pl.DataFrame | None) -> pl.LazyFram
     names = [*[f"netify_{q}" for q in NETIFY_QUADS], "netify_n", "netify_conflict_share",
              "netify_verbCoop_21"]
     if netify is None:
-        return frame.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in names],
+        return frame.with_columns(*[pl.lit(None, pl.Float64 if c.endswith("_share") else
+                                           pl.Int32).alias(c) for c in names],
                                   pl.lit(False).alias("cov_netify"))
     n = pl.sum_horizontal(*NETIFY_QUADS)
     rows = (netify.lazy()

@@ -150,8 +150,9 @@ def event_aggregates(con: duckdb.DuckDBPyConnection,
     schema = {"dataset": pl.Utf8, "source_ccode": pl.Int32, "target_ccode": pl.Int32,
               "period": pl.Int32 if period == "year" else pl.Date}
     if not parts:
-        return pl.DataFrame(schema={**schema, **{m: pl.Float64 for m in MEASURES}}).rename(
-            {"period": period})
+        counts = {"n", "n_all", "defy_count", "protest_count", "attention_count"}
+        return pl.DataFrame(schema={**schema, **{m: pl.Int64 if m in counts else pl.Float64
+                                                 for m in MEASURES}}).rename({"period": period})
     share = (lambda num, den: pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)))
     counts = ("n", "n_all", "defy_count", "protest_count", "attention_count", "conflict_count")
     return (
