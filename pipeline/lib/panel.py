@@ -107,6 +107,7 @@ def build_panel(dyad_year: pl.DataFrame, state_year: pl.DataFrame, k: float = 2.
         dy.filter(level, pairs.is_asymmetric(k))
         .rename(names)
         .with_columns(pl.col(threat.PRIMARY).alias("shared_threat"),
+                      (~pl.col(threat.PRIMARY)).cast(pl.Int8).alias("no_shared_threat"),
                       pl.col("principal_patron").fill_null(False))
         .join(_junior_state(state_year, 0, [c for c in STATE_COLS if c in have], "_junior"),
               on=J_YEAR, how="left")

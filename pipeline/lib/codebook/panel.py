@@ -38,6 +38,9 @@ PANEL_ENTRIES: tuple[Entry, ...] = (
     Entry("senior_name", "Country name of P (COW StateNme)", pl.Utf8),
     Entry("shared_threat", "Shared threat, primary definition (b): a state with which both had "
           "a MID in t-10 ... t-1", pl.Boolean),
+    Entry("no_shared_threat", "1 - shared_threat: the moderator coded so that the status "
+          "coefficient of an interaction model is its effect under shared threat", pl.Int8,
+          check=pa.Check.isin([0, 1])),
     *[_as(_state_doc(c), f"{c}_junior", "of J at t") for c in panel.STATE_COLS],
     *[_as(_state_doc(c), c, "of J at t") for c in panel.CURRENT_SI],
     *[_as(_state_doc(c), f"{c}_l1", "of J at t-1 (J's own row)") for c in panel.PANEL_SI],
