@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.lib import health, summary, warehouse
+from pipeline.lib import health, runs, summary, warehouse
 from pipeline.lib.paths import raw_dirs, warehouse_path
 from pipeline.lib.summary import (
     FAILED,
@@ -33,6 +33,7 @@ from pipeline.lib.summary import (
     first_line,
 )
 
+STANDING = "standing"  # meta.state key of registry_records()
 _NOISE = ("Not executing.",)  # Dagster's per-step notes on steps skipped after a failure
 
 
@@ -200,27 +201,44 @@ def strict_notices() -> list[summary.Notice]:
         con.close()
 
 
-def report(seconds: float, outcome) -> summary.Report:
-    """The records of the closing summary: this run's, and the warehouse's standing ones."""
+def registry_records(con) -> dict:
+    """What the summary needs from the registry (importing it costs ~2 s, mostly pandera):
+    the collapse notes of raw tables and the registry's warnings (checksum drift of the loaded
+    files, mixed releases, unread files). Kept in ``meta.state`` by each complete run, so an
+    unchanged rerun, where neither the files nor the code changed, reads them back."""
     from pipeline.lib.catalog import RAW_TABLES, all_sources
 
+    sources = all_sources()
+    notices = (health.drift_notices(con, sources) if con is not None else [])
+    notices += health.release_notices(RAW_TABLES) + health.unread_notices(sources, raw_dirs())
+    return {"collapse": {f"raw.{t.name}": t.collapse for t in RAW_TABLES if t.collapse},
+            "notices": [n.__dict__ for n in notices]}
+
+
+_ORDER = {"quarantine": 0, "sha256": 1, "check": 2, "release": 3, "unread": 4, "log": 5}
+
+
+def report(seconds: float, outcome) -> summary.Report:
+    """The records of the closing summary: this run's, and the warehouse's standing ones."""
     path = warehouse_path()
     rep = summary.Report(str(path), seconds, assets=outcome.assets, checks=outcome.checks,
                          up_to_date=outcome.up_to_date, strict=outcome.strict, log=outcome.log,
                          run_ok=outcome.ok)
-    sources = all_sources()
     standing: list[summary.Notice] = []
     if Path(path).is_file():
         con = warehouse.connect(path, read_only=True)
         try:
-            collapse = {f"raw.{t.name}": t.collapse for t in RAW_TABLES if t.collapse}
-            rep.tables = health.table_rows(con, collapse)
-            standing += health.strict_notices(con, sources)
+            kept = runs.get_state(con, STANDING) if outcome.up_to_date else None
+            registry = kept or registry_records(con)
+            rep.tables = health.table_rows(con, registry["collapse"])
+            standing += health.quarantine_notices(con)
             standing += health.check_notices(health.load_checks(con))
         finally:
             con.close()
-    standing += health.release_notices(RAW_TABLES) + health.unread_notices(sources, raw_dirs())
-    rep.notices = standing + outcome.notices
+    else:
+        registry = registry_records(None)
+    standing += [summary.Notice(**n) for n in registry["notices"]]
+    rep.notices = sorted(standing, key=lambda n: _ORDER.get(n.kind, 9)) + outcome.notices
     return rep
 
 

@@ -37,7 +37,9 @@ from pipeline.lib import freshness, health, runs, selection, summary, warehouse
 from pipeline.lib.paths import derived_dir, raw_dirs, warehouse_path
 from pipeline.lib.selection import UnknownAssetError  # noqa: F401 - re-exported for the CLI
 from pipeline.runlog import (
+    STANDING,
     RunLog,
+    registry_records,
     strict_notices,
     summary_text,  # noqa: F401 - re-exported for the CLI
 )
@@ -174,8 +176,8 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     """
     strict = strict_from_env() if strict is None else strict
     _fail_fast_if_busy()
-    cached = selection.cached_graph()
-    if select and cached is not None:
+    cached = selection.cached_graph() if select else None
+    if cached is not None:
         selection.resolve(select, cached)
     if not select and not force and up_to_date():
         return RunOutcome(up_to_date=True, strict=strict)
@@ -275,10 +277,12 @@ def _snapshot_or_none() -> dict | None:
 
 
 def _stamp_if_unchanged(before: dict) -> None:
+    """Stamp the state an unchanged rerun compares, with the summary's registry records."""
     if _snapshot_or_none() == before:
         con = warehouse.connect(warehouse_path())
         try:
             runs.ensure(con)
+            runs.set_state(con, STANDING, registry_records(con))
             runs.set_state(con, FRESH, _snapshot(con))
         finally:
             con.close()

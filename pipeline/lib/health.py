@@ -46,8 +46,9 @@ def asset_of(table: str) -> str:
 
 
 def _has_log(con: duckdb.DuckDBPyConnection) -> bool:
-    return warehouse.table_exists(con, "raw", "ingest_log") and warehouse.table_exists(
-        con, "raw", "quarantine")
+    # literals, not bound parameters: those make DuckDB import pandas (~1.7 s)
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND "
+                       "table_name IN ('ingest_log', 'quarantine')").fetchone()[0] == 2
 
 
 def table_rows(con: duckdb.DuckDBPyConnection, collapse: Mapping[str, str]) -> list[TableRow]:
