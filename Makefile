@@ -12,9 +12,13 @@ bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(SYNC)
 
+# Copies the instance config once; an older copy (made before the UI's first-visit pop-up was
+# switched off) gets the `nux` setting appended, the rest of it is left as the user made it.
 dagster-home:
 	@mkdir -p "$(DAGSTER_HOME)"
 	@cp -n pipeline/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml" 2>/dev/null || true
+	@grep -q '^nux:' "$(DAGSTER_HOME)/dagster.yaml" || \
+		printf 'nux:\n  enabled: false\n' >> "$(DAGSTER_HOME)/dagster.yaml"
 
 run: bootstrap dagster-home  ## materialize every asset into data/derived/warehouse.duckdb
 	$(UV) run --frozen pipeline run

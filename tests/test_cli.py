@@ -48,7 +48,8 @@ def test_run_selection_then_rerun_then_force(env, capsys):
 def test_run_unknown_asset_is_a_usage_error(env, capsys):
     """An unknown --select key exits 2 and says which keys exist."""
     assert cli.main(["run", "--select", "raw/nope", "--no-progress"]) == cli.EXIT_USAGE
-    assert "unknown asset keys" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown asset key 'raw/nope'" in err and "raw/cow_nmc" in err
 
 
 def test_sources_lists_found_files_with_sha256(env, capsys):
@@ -102,3 +103,26 @@ def test_fetch_dry_run_of_unknown_source_is_a_usage_error(env, capsys):
     """`pipeline fetch --source nope` exits 2 and lists the known sources."""
     assert cli.main(["fetch", "--dry-run", "--source", "nope"]) == cli.EXIT_USAGE
     assert "known:" in capsys.readouterr().err
+
+
+def test_cite_all_is_bibtex_that_a_parser_accepts_with_unique_keys(env, capsys):
+    """`pipeline cite --all > refs.bib` parses (pybtex rejects a key defined twice), with
+    standard entry types only; boschee2015icews, cited by two sources, is defined once."""
+    from pybtex.database import parse_string
+
+    from pipeline.lib.bibtex import STANDARD_TYPES
+
+    assert cli.main(["cite", "--all"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    entries = parse_string(out, "bibtex").entries
+    assert len(entries) >= 20 and out.count("{boschee2015icews,") == 1
+    assert {e.type for e in entries.values()} <= STANDARD_TYPES
+    assert "% also cites boschee2015icews (entry printed above)" in out
+
+
+def test_export_help_names_the_directory_it_writes(capsys, monkeypatch):
+    """`pipeline export --help` names $PIPELINE_DERIVED, the directory export really uses."""
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default: $PIPELINE_DERIVED, i.e. data/derived" in out and "exports" not in out

@@ -255,3 +255,48 @@ def test_cli_fetch_unknown_source_is_usage_error(raw_dirs, monkeypatch, capsys):
     monkeypatch.setattr(catalog, "all_sources", list)
     assert cli.main(["fetch", "--source", "nope"]) == cli.EXIT_USAGE
     assert "unknown source(s) nope" in capsys.readouterr().err
+
+
+def _zip_of(member: str, body: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"folder/{member}", body)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("member_sha, ok", [(DIGEST, True), ("0" * 64, False)])
+def test_a_zip_without_its_own_sha256_is_verified_by_its_member(server, raw_dirs, member_sha, ok):
+    """The zip is kept only if its data member has the registered sha256."""
+    local, _ = raw_dirs
+    server.state.routes["/dx/dx.zip"] = Route(body=_zip_of("dx.csv", BODY))
+    src = Source(name="dx", title="DX", version="1", citation="", url=server.url,
+                 patterns=("dx.zip",), download={"dx.zip": f"{server.url}/dx/dx.zip"},
+                 member_sha256={"dx.zip": ("dx.csv", member_sha)})
+    (item,) = plan([src])
+    if ok:
+        assert fetch(item, progress=False) == local / "dx" / "dx.zip"
+        return
+    with pytest.raises(FetchError, match="sha256 of member dx.csv"):
+        fetch(item, progress=False)
+    assert not (local / "dx" / "dx.zip").exists() and not item.part.exists()
+
+
+def test_every_direct_download_has_a_sha256_to_verify():
+    """Each file a publisher offers directly has a registered sha256 (or its member has)."""
+    for s in catalog.all_sources():
+        for name in s.download:
+            assert name in s.sha256 or name in s.member_sha256, f"{s.name}/{name}"
+
+
+def test_fetch_says_atop_has_no_direct_download_and_where_to_get_it(raw_dirs, monkeypatch,
+                                                                   capsys):
+    """`pipeline fetch --dry-run --source atop` names the publisher page and the folder."""
+    local, _ = raw_dirs
+    assert cli.main(["fetch", "--dry-run", "--source", "atop"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("[no direct download] atop: atop5_1ddyr.csv")
+    assert "http://www.atopdata.org/" in out and str(local / "atop") in out
+    assert "must be fetched by hand" in out

@@ -18,7 +18,7 @@ def file_metadata(src: Source, ingest: FileIngest) -> dict:
         "source_file": dg.MetadataValue.path(str(ingest.path)),
         "sha256": ingest.sha256,
         "sha256_matches_registry": (expected == ingest.sha256) if expected else "not registered",
-        "version": src.version,
+        "version": src.version_of(ingest.path, ingest.sha256)[0],
         "citation": dg.MetadataValue.md(f"```bibtex\n{src.citation.strip()}\n```"),
         "rows_read": r.rows_read,
         "quarantined": r.quarantine.height,

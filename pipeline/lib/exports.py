@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from pipeline.lib import figures, tables
-from pipeline.lib.provenance import code_version
+from pipeline.lib.provenance import code_version, source_versions
 from pipeline.lib.regressions import ModelSpec
 
 WIDE_STATS = {"nobs": pl.Int64, "n_clusters": pl.Int64, "r2": pl.Float64,
@@ -98,7 +98,8 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
                                  provenance=prov, path=fdir / f"coefficients_{stem}")
         written[f"figure:coefficients_{stem}"] = fdir / f"coefficients_{stem}.png"
     manifest = out_dir / "PROVENANCE.json"
-    manifest.write_text(json.dumps({**prov, "files": file_manifest(con)}, indent=2))
+    manifest.write_text(json.dumps({**prov, "files": file_manifest(con),
+                                    "versions": source_versions(con)}, indent=2))
     written["provenance"] = manifest
     written |= _case_figures(con, fdir, prov)
     written |= _spec_curve(coefs, specs, fitted, fdir, prov)

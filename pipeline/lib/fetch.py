@@ -7,8 +7,9 @@ them and :func:`obtain` chains the lookup and the download for one source.
 
 A download always goes to ``<first raw dir>/<source>/<file>`` (``data/raw`` by default), never
 to the shared mirror. It is streamed to ``<file>.part`` and moved onto the final name with
-:func:`os.replace` only once it is complete and its sha256 (when the registry knows it) matches,
-so a half file never sits under the final name. An interrupted download keeps its ``.part``;
+:func:`os.replace` only once it is complete and its sha256 matches the registry's (a zip whose
+own sha256 is not known is verified by the sha256 of its data member), so a half or
+unverified file never sits under the final name. An interrupted download keeps its ``.part``;
 the next :func:`fetch` resumes it with an HTTP ``Range`` request (RFC 9110 §14).
 
 Environment variables (optional):
@@ -25,10 +26,8 @@ import glob
 import hashlib
 import http.client
 import os
-import re
 import sys
-import urllib.error
-import urllib.request
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -38,13 +37,14 @@ from tqdm import tqdm
 from pipeline.lib.paths import raw_dirs
 from pipeline.lib.provenance import sha256_file
 from pipeline.lib.registry import Source
-
-_USER_AGENT = "pipeline-fetch/0.1 (+open research pipeline; python-urllib)"
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-
-
-class FetchError(RuntimeError):
-    """A download failed: HTTP error, unreachable host, truncated body or checksum mismatch."""
+from pipeline.lib.webio import (
+    FetchError,
+    RangeNotSatisfiable,
+    expected_total,
+    head_size,
+    open_url,
+    starts_at,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,24 @@ class FetchItem:
     dest: Path
     sha256: str | None = None
     size: int | None = None
+    member: tuple[str, str] | None = None  # (zip member, its sha256) when the zip's is unknown
 
     @property
     def part(self) -> Path:
         """The partial download beside the destination."""
         return self.dest.with_name(self.dest.name + ".part")
+
+
+def _served(source: Source, name: str) -> bool:
+    """Whether the file a download would provide is there in another form: a file matching
+    the same pattern (``states2024.csv`` for ``states2016.csv``) or, for a source read from
+    one file (no ``needs``), a file of a preferred pattern (the full CSV for its zip)."""
+    matching = [p for p in source.patterns if fnmatch.fnmatchcase(name, PurePath(p).name)]
+    if not matching:
+        return False
+    if not source.needs:
+        matching = list(source.patterns[: source.patterns.index(matching[0]) + 1])
+    return bool(source.find(tuple(matching)))
 
 
 def plan(sources: Iterable[Source], dest_root: Path | None = None, *,
@@ -83,8 +96,9 @@ def plan(sources: Iterable[Source], dest_root: Path | None = None, *,
     -------
     list[FetchItem]
         In registry order. A file counts as present when ``Source.find`` sees it under its
-        name (in any raw directory and any of the source's folders or patterns) or it
-        already exists at the destination.
+        name (in any raw directory and any of the source's folders or patterns), it already
+        exists at the destination, or a file its pattern (or a preferred pattern of a source
+        with one file slot) matches is present.
     """
     root = Path(dest_root) if dest_root is not None else raw_dirs()[0]
     items: list[FetchItem] = []
@@ -96,11 +110,22 @@ def plan(sources: Iterable[Source], dest_root: Path | None = None, *,
             if PurePath(name).name != name or name in {"", ".", ".."}:
                 raise ValueError(f"{s.name}: download file name {name!r} is not a plain name")
             dest = root / s.name / name
-            if name in have or dest.is_file() or s.find((glob.escape(name),)):
+            if (name in have or dest.is_file() or s.find((glob.escape(name),))
+                    or _served(s, name)):
                 continue
-            size = _head_size(url, timeout) if with_sizes else None
-            items.append(FetchItem(s.name, name, url, dest, s.sha256.get(name), size))
+            size = head_size(url, timeout) if with_sizes else None
+            items.append(FetchItem(s.name, name, url, dest, s.sha256.get(name), size,
+                                   s.member_sha256.get(name)))
     return items
+
+
+def check_note(item: FetchItem) -> str:
+    """How a planned file will be verified."""
+    if item.sha256:
+        return "sha256 known"
+    if item.member:
+        return f"verified by the sha256 of its member {item.member[0]}"
+    return "no sha256 in registry"
 
 
 def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30,
@@ -133,19 +158,19 @@ def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30,
     part.parent.mkdir(parents=True, exist_ok=True)
     offset = part.stat().st_size if part.is_file() else 0
     try:
-        resp = _open(item.url, offset, timeout)
-    except _RangeNotSatisfiable:  # the .part is as long as the file or longer: start over
+        resp = open_url(item.url, offset, timeout)
+    except RangeNotSatisfiable:  # the .part is as long as the file or longer: start over
         part.unlink(missing_ok=True)
         offset = 0
-        resp = _open(item.url, 0, timeout)
+        resp = open_url(item.url, 0, timeout)
     with resp:
         if resp.status != 206:
             offset = 0  # no Range sent, or the server ignored it (200): restart from zero
-        elif not _starts_at(resp, offset):
+        elif not starts_at(resp, offset):
             part.unlink(missing_ok=True)
             raise FetchError(f"{item.url}: the server answered a range other than bytes="
                              f"{offset}-; the partial file was deleted, run fetch again")
-        total = _expected_total(resp, offset)
+        total = expected_total(resp, offset)
         digest = hashlib.sha256()
         if offset:
             with open(part, "rb") as fh:
@@ -183,8 +208,34 @@ def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30,
         part.unlink(missing_ok=True)
         raise FetchError(f"{item.url}: sha256 mismatch: expected {item.sha256}, got {actual}; "
                          "the download was deleted")
+    if not item.sha256 and item.member:
+        _verify_member(item, part)
     os.replace(part, item.dest)
     return item.dest
+
+
+def _verify_member(item: FetchItem, part: Path) -> None:
+    """A downloaded zip whose own sha256 is unknown: its data member must have the known one."""
+    name, expected = item.member
+    try:
+        with zipfile.ZipFile(part) as zf:
+            info = next((i for i in zf.infolist() if PurePath(i.filename).name == name), None)
+            if info is None:
+                raise FetchError(f"{item.url}: the zip has no member {name}")
+            h = hashlib.sha256()
+            with zf.open(info) as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+    except (zipfile.BadZipFile, OSError) as exc:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{item.url}: not a readable zip ({exc}); the download was deleted")
+    except FetchError:
+        part.unlink(missing_ok=True)
+        raise
+    if h.hexdigest() != expected.lower():
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{item.url}: sha256 of member {name} is {h.hexdigest()}, expected "
+                         f"{expected}; the download was deleted")
 
 
 def obtain(source: Source, patterns: tuple[str, ...] | None = None,
@@ -235,59 +286,13 @@ def human_size(n: int | None) -> str:
 
 def verified(item: FetchItem, path: Path) -> str:
     """Checksum note for a fetched file: ``sha256 verified``, or its digest when not known."""
-    return "sha256 verified" if item.sha256 else f"sha256={sha256_file(path)} (not in registry)"
-
-
-class _RangeNotSatisfiable(Exception):
-    pass
-
+    if item.sha256:
+        return "sha256 verified"
+    if item.member:
+        return f"sha256 of member {item.member[0]} verified"
+    return f"sha256={sha256_file(path)} (not in registry)"
 
 def _downloads_allowed(flag: bool | None) -> bool:
     if flag is not None:
         return flag
     return os.environ.get("PIPELINE_ALLOW_DOWNLOAD", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
-    headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                      timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and offset:
-            raise _RangeNotSatisfiable from exc
-        raise FetchError(f"HTTP {exc.code} {exc.reason} for {url}") from exc
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FetchError(f"cannot download {url}: {reason}") from exc
-
-
-def _starts_at(resp: http.client.HTTPResponse, offset: int) -> bool:
-    """Whether a 206 answer's Content-Range starts at ``offset`` (assumed without the header)."""
-    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
-    return m is None or int(m.group(1)) == offset
-
-
-def _expected_total(resp: http.client.HTTPResponse, offset: int) -> int | None:
-    """Full file size implied by the headers, or None when the server does not say."""
-    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
-    if resp.status == 206 and m and m.group(3) != "*":
-        return int(m.group(3))
-    length = resp.headers.get("Content-Length")
-    if length is None or not length.strip().isdigit():
-        return None
-    return offset + int(length) if resp.status == 206 else int(length)
-
-
-def _head_size(url: str, timeout: float) -> int | None:
-    req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": _USER_AGENT,
-                                                               "Accept-Encoding": "identity"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
-        return None
-    return int(length) if length and length.strip().isdigit() else None

@@ -351,6 +351,13 @@ class Col:
     reason: str = "value out of domain"
     required: bool = False
     rename: str | None = None
+    optional: bool = False  # the column may be absent from the file: then it is all NULL
+
+
+def with_optional(rows: pl.DataFrame, cols: list[Col]) -> pl.DataFrame:
+    """Add each optional column the file lacks, as NULL text (before :func:`coerce`)."""
+    return rows.with_columns(pl.lit(None, pl.Utf8).alias(c.name) for c in cols
+                             if c.optional and c.name not in rows.columns)
 
 
 def _cast(name: str, dtype) -> pl.Expr:
@@ -446,7 +453,8 @@ def read_csv_typed(path: Path, cols: list[Col], *, sep: str = ",", header: bool 
                    quoted: bool = True, encoding: str = "utf-8",
                    dedupe: list[str] | None | bool = None) -> ParseResult:
     """Read + coerce + dedupe in one call, for sources with one flat table per file."""
-    rows, q_lines, n = read_table_text(path, sep=sep, expected=[c.name for c in cols],
-                                       header=header, quoted=quoted, encoding=encoding)
-    typed, q_values = coerce(rows, cols, str(path))
+    rows, q_lines, n = read_table_text(path, sep=sep, header=header, quoted=quoted,
+                                       expected=[c.name for c in cols if not c.optional],
+                                       encoding=encoding)
+    typed, q_values = coerce(with_optional(rows, cols), cols, str(path))
     return finish(typed, [q_lines, q_values], n, str(path), dedupe=dedupe)

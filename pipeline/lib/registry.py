@@ -38,11 +38,36 @@ class Source:
     sha256: dict[str, str] = field(default_factory=dict)    # file name -> known sha256
     download: dict[str, str] = field(default_factory=dict)  # file name -> direct URL
     note: str = ""
+    # A zip download whose own sha256 is not known is verified by its data member:
+    # zip name -> (member name, sha256 of the member).
+    member_sha256: dict[str, tuple[str, str]] = field(default_factory=dict)
+    release: Callable[[Path], str | None] | None = None  # the release a file says it is
+    cite: Callable[[str], str] | None = None  # BibTeX for a given release (default: citation)
+    needs: str = ""            # what must be present, when it is more than one of the patterns
+    newest_first: bool = False  # several files match a pattern: take the last by name
 
     def where_to_get(self) -> str:
         dirs = ", ".join(str(d / self.name) for d in raw_dirs())
-        return (f"{self.title} ({self.version}): put {' or '.join(self.patterns)} in one of "
-                f"[{dirs}]; publisher: {self.url}")
+        what = self.needs or " or ".join(self.patterns)
+        return (f"{self.title} ({self.version}): put {what} in one of [{dirs}]; "
+                f"publisher: {self.url}")
+
+    def version_of(self, path: Path, sha256: str | None = None) -> tuple[str, str]:
+        """The release of ``path`` and how it is known: from the file (a version column or
+        its name), from the registry's sha256 of that very file, or assumed."""
+        found = self.release(path) if self.release is not None else None
+        if found:
+            return found, "read from the file"
+        known = self.sha256.get(path.name)
+        if known is not None and sha256 is not None and known == sha256:
+            return self.version, "registered sha256"
+        return self.version, "assumed: the file does not say"
+
+    def citation_for(self, version: str | None = None) -> str:
+        """BibTeX for ``version`` (the registry's release by default)."""
+        if self.cite is None or version is None:
+            return self.citation
+        return self.cite(version)
 
     def find(self, patterns: tuple[str, ...] | None = None, *, every: bool = False) -> list[Path]:
         """Files of this source: the first match by preference, or with ``every`` all matches
@@ -55,7 +80,8 @@ class Source:
                 if not base.is_dir():
                     continue
                 for pat in patterns:
-                    hits = sorted(p for p in base.glob(pat) if p.is_file())
+                    hits = sorted((p for p in base.glob(pat) if p.is_file()),
+                                  reverse=self.newest_first)
                     if hits and not every:
                         return [hits[0]]
                     for h in hits:
@@ -79,6 +105,7 @@ class RawTable:
     description: str
     patterns: tuple[str, ...] | None = None     # subset of the source's patterns
     required: bool | None = None                # default: the source's flag
+    collapse: str = ""   # what "deduplicated" counts when the parser merges rows by design
 
     @property
     def is_required(self) -> bool:

@@ -19,9 +19,13 @@ Only allied dyad-years are listed: an absent dyad-year means no alliance up to 2
 unknown after.
 
 :func:`parse_atop` reads the ATOP v5.1 directed dyad-year file ``atop5_1ddyr.csv``
-(codebook names kept): ``stateA, stateB, year, atopally, defense, offense, neutral, nonagg,
-consul`` are required; ``shareob, transyr, asymm, bilatno, multino, number`` are kept when
-present and NULL otherwise; ``ddyad``, ``atopid1-9`` and ``version`` are not kept.
+(codebook names kept): ``stateA, stateB, year, defense, offense, neutral, nonagg, consul`` are
+required; ``atopally`` (unused by the pipeline), ``shareob, transyr, asymm, bilatno, multino,
+number`` are kept when present and NULL otherwise; ``ddyad``, ``atopid1-9`` and ``version``
+are not kept. ATOP starts in 1815, so its years run from 1815 (COW's from 1816). The R
+{peacesciencer} packaging ``atop_alliance.csv`` (``ccode1, ccode2, year, atop_defense, ...,
+atop_consul``; Miller's ``data-raw/atop_alliance.R`` renames the codebook columns and drops
+the rest) loads into the same columns with the same values.
 
 References
 ----------
@@ -48,13 +52,18 @@ from pipeline.lib.ingest import (
     empty_quarantine,
     finish,
     read_table_text,
+    with_optional,
 )
 from pipeline.lib.registry import RawTable, Source
+from pipeline.lib.releases import head_row, name_version, version_column
 
 KEY = ["ccode1", "ccode2", "year"]
 COW_TYPES = {"defense": "cow_defense", "neutrality": "cow_neutral",
              "nonaggression": "cow_nonagg", "entente": "cow_entente"}
-ATOP_FLAGS = ("atopally", "defense", "offense", "neutral", "nonagg", "consul")
+ATOP_FLAGS = ("defense", "offense", "neutral", "nonagg", "consul")
+# R {peacesciencer} atop_alliance column -> ATOP codebook column
+PEACESCIENCER_ATOP = {"ccode1": "stateA", "ccode2": "stateB",
+                      **{f"atop_{f}": f for f in ATOP_FLAGS}}
 ATOP_OPTIONAL = {"shareob": pl.Int8, "transyr": pl.Int8, "asymm": pl.Int8,
                  "bilatno": pl.Int16, "multino": pl.Int16, "number": pl.Int16}
 
@@ -70,9 +79,10 @@ def _ccode(name: str, rename: str | None = None) -> Col:
                required=True, rename=rename)
 
 
-def _flag(name: str, rename: str | None = None, required: bool = True) -> Col:
+def _flag(name: str, rename: str | None = None, required: bool = True,
+          optional: bool = False) -> Col:
     return Col(name, pl.Int8, check=_between(0, 1), reason="flag not 0/1", required=required,
-               rename=rename)
+               rename=rename, optional=optional)
 
 
 _YEAR = Col("year", pl.Int32, check=_between(1816, 2100), reason="year outside 1816-2100",
@@ -81,9 +91,13 @@ DIRECTED_COLS = [_ccode("ccode1"), _ccode("ccode2"), _YEAR, *[_flag(c) for c in
                                                               COW_TYPES.values()]]
 PUBLISHER_COLS = [_ccode("ccode1"), _ccode("ccode2"), _YEAR,
                   *[_flag(raw, out) for raw, out in COW_TYPES.items()]]
-ATOP_COLS = [_ccode("stateA"), _ccode("stateB"), _YEAR, *[_flag(c) for c in ATOP_FLAGS],
-             *[_flag(c, required=False) if t == pl.Int8 else
-               Col(c, t, check=_between(0, 999), reason="count outside 0-999")
+ATOP_COLS = [_ccode("stateA"), _ccode("stateB"),
+             Col("year", pl.Int32, check=_between(1815, 2100), reason="year outside 1815-2100",
+                 required=True),
+             _flag("atopally", required=False, optional=True),
+             *[_flag(c) for c in ATOP_FLAGS],
+             *[_flag(c, required=False, optional=True) if t == pl.Int8 else
+               Col(c, t, check=_between(0, 999), reason="count outside 0-999", optional=True)
                for c, t in ATOP_OPTIONAL.items()]]
 
 
@@ -126,13 +140,26 @@ def _mirror_and_collapse(rows: pl.DataFrame, q_lines: pl.DataFrame, label: str) 
 
 
 def parse_atop(path: Path) -> ParseResult:
-    """Read the ATOP directed dyad-year file; optional columns absent from it become NULL."""
-    rows, q_lines, n = read_table_text(path, sep=",",
-                                       expected=["stateA", "stateB", "year", *ATOP_FLAGS])
-    rows = rows.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in ATOP_OPTIONAL
-                             if c not in rows.columns)
-    typed, q_values = coerce(rows, ATOP_COLS, str(path))
-    return finish(typed, [q_lines, q_values], n, str(path))
+    """Read ATOP directed dyad-years, codebook layout or the R {peacesciencer} packaging;
+    optional columns absent from the file become NULL."""
+    header = head_row(path)
+    peacesciencer = "stateA" not in header and "ccode1" in header
+    names = PEACESCIENCER_ATOP if peacesciencer else {c.name: c.name for c in ATOP_COLS}
+    expected = [k for k, v in names.items() if v in _ATOP_REQUIRED]
+    rows, q_lines, n = read_table_text(path, sep=",", expected=expected)
+    if peacesciencer:
+        rows = rows.rename({k: v for k, v in PEACESCIENCER_ATOP.items() if k in rows.columns})
+    typed, q_values = coerce(with_optional(rows, ATOP_COLS), ATOP_COLS, str(path))
+    layout = "R {peacesciencer} atop_alliance" if peacesciencer else "ATOP codebook"
+    return finish(typed, [q_lines, q_values], n, str(path), notes={"layout": layout})
+
+
+_ATOP_REQUIRED = {c.name for c in ATOP_COLS if not c.optional}
+
+
+def atop_release(path: Path) -> str | None:
+    """The ATOP release of ``path``: its ``version`` column (5.1) or name (``atop5_1ddyr``)."""
+    return version_column(path) or name_version(path, r"^atop(\d)_(\d)")
 
 
 class CowAlliances(pa.DataFrameModel):
@@ -156,8 +183,8 @@ class AtopAlliances(pa.DataFrameModel):
 
     stateA: pl.Int32 = pa.Field(ge=1, le=999)
     stateB: pl.Int32 = pa.Field(ge=1, le=999)
-    year: pl.Int32 = pa.Field(ge=1816, le=2100)
-    atopally: pl.Int8 = pa.Field(isin=[0, 1])
+    year: pl.Int32 = pa.Field(ge=1815, le=2100)
+    atopally: pl.Int8 = pa.Field(isin=[0, 1], nullable=True)
     defense: pl.Int8 = pa.Field(isin=[0, 1])
     offense: pl.Int8 = pa.Field(isin=[0, 1])
     neutral: pl.Int8 = pa.Field(isin=[0, 1])
@@ -190,9 +217,16 @@ ATOP = Source(
   pages = {237--260}
 }""",
     url="http://www.atopdata.org/",
-    patterns=("atop5_1ddyr.csv", "atop5_1ddyr.csv.gz", "**/atop5_1ddyr.csv"),
+    patterns=("atop5_1ddyr.csv", "atop5_1ddyr.csv.gz", "**/atop5_1ddyr.csv",
+              "atop_alliance.csv*"),
+    folders=("peacesciencer",),
+    release=atop_release,
+    needs="atop5_1ddyr.csv (in the publisher's ATOP 5.1 CSV download) or the R "
+          "{peacesciencer} atop_alliance.csv",
     required=False,
-    note="Not shipped: put atop5_1ddyr.csv (from the ATOP 5.1 CSV download) in data/raw/atop/.",
+    note="Not shipped and no direct download: get the ATOP 5.1 CSV files from the publisher "
+         "page and put atop5_1ddyr.csv in data/raw/atop/ (the R {peacesciencer} "
+         "atop_alliance.csv is read too).",
 )
 
 SOURCES: list[Source] = [ATOP]

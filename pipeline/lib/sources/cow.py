@@ -1,12 +1,12 @@
-"""Correlates of War State System Membership (v2016) and the COW country-code list.
+"""Correlates of War State System Membership (v2016 or newer) and the COW country-code list.
 
-Four raw tables from ``data/raw/cow_state_system/`` (METHODS §1.1):
+Four raw tables from ``data/raw/cow_state_system/`` (METHODS §1.1), all four files needed:
 
-- ``cow_states``: ``states2016.csv``, one row per membership spell with day-precise start and
-  end (243 spells, 217 ccodes).
-- ``cow_system``: ``system2016.csv``, one row per state-year 1816-2016 (15,951 rows). A state
-  counts in a year if it was a member on any day of it, so France lacks only 1943.
-- ``cow_majors``: ``majors2016.csv``, major-power spells (14).
+- ``cow_states``: ``states<YYYY>.csv`` (v2016: ``states2016.csv``), one row per membership
+  spell with day-precise start and end (v2016: 243 spells, 217 ccodes).
+- ``cow_system``: ``system<YYYY>.csv``, one row per state-year (v2016: 1816-2016, 15,951 rows).
+  A state counts in a year if it was a member on any day of it, so France lacks only 1943.
+- ``cow_majors``: ``majors<YYYY>.csv``, major-power spells (v2016: 14).
 - ``cow_country_codes``: ``COW country codes.csv`` (or the publisher's
   ``COW-country-codes.csv``), renamed to ``stateabb, ccode, statenme``. The shipped file has
   bare-CR line endings (normalised by :func:`pipeline.lib.ingest.decode`) and one line per
@@ -15,6 +15,9 @@ Four raw tables from ``data/raw/cow_state_system/`` (METHODS §1.1):
 
 The NMC and Diplomatic Exchange tables live in :mod:`.cow_nmc` and :mod:`.cow_dipex`; this
 module's ``SOURCES``/``TABLES`` include them, so ``cow`` is the one COW entry point.
+
+Newer COW releases load by pattern: when several releases sit in the folder, the newest
+(last by name) is read, and the release reported is the file's own ``version`` column.
 
 References
 ----------
@@ -31,6 +34,7 @@ import polars as pl
 
 from pipeline.lib.ingest import Col, ParseResult, read_csv_typed
 from pipeline.lib.registry import RawTable, Source
+from pipeline.lib.releases import name_version, version_column
 from pipeline.lib.sources import cow_dipex, cow_nmc
 
 
@@ -70,17 +74,17 @@ CODES_COLS = [Col("StateAbb", required=True, rename="stateabb"),
 
 
 def parse_states(path: Path) -> ParseResult:
-    """Read ``states2016.csv`` (membership spells)."""
+    """Read ``states<YYYY>.csv`` (membership spells)."""
     return read_csv_typed(path, STATES_COLS)
 
 
 def parse_system(path: Path) -> ParseResult:
-    """Read ``system2016.csv`` (state-years)."""
+    """Read ``system<YYYY>.csv`` (state-years)."""
     return read_csv_typed(path, SYSTEM_COLS)
 
 
 def parse_majors(path: Path) -> ParseResult:
-    """Read ``majors2016.csv`` (major-power spells)."""
+    """Read ``majors<YYYY>.csv`` (major-power spells)."""
     return read_csv_typed(path, MAJORS_COLS)
 
 
@@ -93,7 +97,7 @@ _YEAR = {"ge": 1816, "le": 2100}
 
 
 class CowMajors(pa.DataFrameModel):
-    """Major-power spells (COW v2016)."""
+    """Major-power spells (COW state system, v2016 layout)."""
 
     stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
     ccode: pl.Int32 = pa.Field(ge=1, le=999)
@@ -111,13 +115,13 @@ class CowMajors(pa.DataFrameModel):
 
 
 class CowStates(CowMajors):
-    """State-system membership spells (COW v2016): the spell layout plus the state name."""
+    """State-system membership spells: the spell layout plus the state name."""
 
     statenme: pl.Utf8
 
 
 class CowSystem(pa.DataFrameModel):
-    """State-years of the COW state system (v2016)."""
+    """State-years of the COW state system."""
 
     stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
     ccode: pl.Int32 = pa.Field(ge=1, le=999)
@@ -141,20 +145,48 @@ class CowCountryCodes(pa.DataFrameModel):
         unique = ["ccode"]
 
 
-STATE_SYSTEM = Source(
-    name="cow_state_system",
-    title="COW State System Membership List",
-    version="2016",
-    citation="""@misc{cow2017states,
+_YYYY = "[12][0-9][0-9][0-9]"
+STATES_FILES = (f"states{_YYYY}.csv",)
+SYSTEM_FILES = (f"system{_YYYY}.csv",)
+MAJORS_FILES = (f"majors{_YYYY}.csv",)
+CODES_FILES = ("COW country codes.csv", "COW-country-codes.csv")
+_CITATION_2016 = """@misc{cow2017states,
   author = {{Correlates of War Project}},
   title = {State System Membership List, v2016},
   year = {2017},
   howpublished = {Online, \\url{http://correlatesofwar.org}}
-}""",
+}"""
+
+
+def state_system_release(path: Path) -> str | None:
+    """The release of a state-system file: its ``version`` column (2016), else its name."""
+    return version_column(path) or name_version(path, rf"^(?:states|system|majors)({_YYYY})\.")
+
+
+def state_system_citation(version: str) -> str:
+    """BibTeX for a release of the state system (v2016: the project's 2017 citation)."""
+    if version == "2016":
+        return _CITATION_2016
+    return f"""@misc{{cowstates{version},
+  author = {{{{Correlates of War Project}}}},
+  title = {{State System Membership List, v{version}}},
+  howpublished = {{Online, \\url{{http://correlatesofwar.org}}}}
+}}"""
+
+
+STATE_SYSTEM = Source(
+    name="cow_state_system",
+    title="COW State System Membership List",
+    version="2016",
+    citation=_CITATION_2016,
     url="https://correlatesofwar.org/data-sets/state-system-membership/",
-    patterns=("states2016.csv", "system2016.csv", "majors2016.csv", "COW country codes.csv",
-              "COW-country-codes.csv"),
+    patterns=(*STATES_FILES, *SYSTEM_FILES, *MAJORS_FILES, *CODES_FILES),
     required=True,
+    newest_first=True,
+    release=state_system_release,
+    cite=state_system_citation,
+    needs="all four files: states<YYYY>.csv and system<YYYY>.csv and majors<YYYY>.csv (one "
+          "release, e.g. 2016) and COW country codes.csv (or COW-country-codes.csv)",
     sha256={
         "states2016.csv": "3d78d333ea75a7791bf5772b203d2ab96b27e70ed52825f5293c474195f47888",
         "system2016.csv": "280e10b408c0aefb3b452e1d35d59a54d78935c08ac3a6039c47cb982cdc9f17",
@@ -177,16 +209,16 @@ TABLES: list[RawTable] = [
     RawTable("cow_states", STATE_SYSTEM, parse_states, CowStates,
              ("ccode", "styear", "stmonth", "stday"),
              "COW state-system membership spells with day-precise start and end dates.",
-             patterns=("states2016.csv",)),
+             patterns=STATES_FILES),
     RawTable("cow_system", STATE_SYSTEM, parse_system, CowSystem, ("ccode", "year"),
-             "COW state-system members by year, 1816-2016.", patterns=("system2016.csv",)),
+             "COW state-system members by year (v2016: 1816-2016).", patterns=SYSTEM_FILES),
     RawTable("cow_majors", STATE_SYSTEM, parse_majors, CowMajors,
              ("ccode", "styear", "stmonth", "stday"),
              "COW major-power spells with day-precise start and end dates.",
-             patterns=("majors2016.csv",)),
+             patterns=MAJORS_FILES),
     RawTable("cow_country_codes", STATE_SYSTEM, parse_country_codes, CowCountryCodes,
              ("ccode",), "COW country codes with abbreviation and name, one row per code.",
-             patterns=("COW country codes.csv", "COW-country-codes.csv")),
+             patterns=CODES_FILES),
     *cow_nmc.TABLES,
     *cow_dipex.TABLES,
 ]

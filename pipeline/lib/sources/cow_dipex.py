@@ -166,6 +166,10 @@ DIPEX = Source(
             "61d60270f7097a0b98cc81bc6fc7b6a526d9a90f7f20e1867457e15eb5cffca1"},
     download={"Diplomatic_Exchange_2006.1.zip":
               "https://correlatesofwar.org/wp-content/uploads/Diplomatic_Exchange_2006.1.zip"},
+    # The zip itself has no registered sha256; the CSV inside it has (see SOURCE.md).
+    member_sha256={"Diplomatic_Exchange_2006.1.zip": (
+        "Diplomatic_Exchange_2006v1.csv",
+        "735ae1347b0e7a714bca0f47d99c925cb85fb7bca2da1900206c755af2778be6")},
     note="The full publisher CSV is preferred; the 105-row excerpt is kept for format tests.",
 )
 

@@ -3,9 +3,18 @@
 ``raw.cow_nmc`` holds ``stateabb, ccode, year, milex, milper, irst, pec, tpop, upop, cinc,
 version`` per state-year (METHODS §1.1). The same parser reads every abridged release that
 uses these column names, found in this order of preference: v7.0 ``NMC-70-abridged.csv``,
-v6.0 ``NMC-60-abridged.csv`` (shipped gzipped), v5.0 ``NMC_5_0.csv`` and v4.0
-``NMC_v4_0.csv`` (plain, ``.gz`` or a single-member ``.zip``). Columns are matched by name, so
-their order does not matter, and extra columns are ignored.
+v6.0 ``NMC-60-abridged.csv`` (shipped gzipped), v5.0 ``NMC_5_0.csv``, v4.0 ``NMC_v4_0.csv``
+and the R {peacesciencer} packaging ``cow_nmc.csv`` (plain, ``.gz`` or a single-member
+``.zip``; also found in the ``peacesciencer`` folder). Columns are matched by name, so their
+order does not matter, and extra columns are ignored. ``stateabb`` and ``version`` are not
+used by the pipeline and may be absent (peacesciencer drops both): they are NULL then, and
+every other value is the same.
+
+The release reported (``pipeline sources``, ``cite``, provenance) is read from the file: a
+small ``version`` value (``5``, ``7.0``) is the release; otherwise the file name
+(``NMC-70-abridged`` is 7.0); otherwise the year the publisher writes in ``version`` (2021 is
+v6.0). A file that says neither (peacesciencer) is reported as the registry's release,
+marked "assumed".
 
 Coding:
 
@@ -37,6 +46,7 @@ import polars as pl
 
 from pipeline.lib.ingest import Col, ParseResult, read_csv_typed
 from pipeline.lib.registry import RawTable, Source
+from pipeline.lib.releases import name_version, number, version_column
 
 COMPONENTS_INT = ("milex", "milper", "irst", "pec")
 COMPONENTS_FLOAT = ("tpop", "upop")
@@ -53,7 +63,7 @@ def _nonneg(c: pl.Expr) -> pl.Expr:
 
 
 NMC_COLS = [
-    Col("stateabb", required=True),
+    Col("stateabb", optional=True),
     Col("ccode", pl.Int32, check=_between(1, 999), reason="ccode outside 1-999", required=True),
     Col("year", pl.Int32, check=_between(1816, 2100), reason="year outside 1816-2100",
         required=True),
@@ -62,8 +72,36 @@ NMC_COLS = [
     *[Col(c, pl.Float64, check=_nonneg, reason="negative component (not -9)")
       for c in COMPONENTS_FLOAT],
     Col("cinc", pl.Float64, check=_between(0, 1), reason="cinc outside [0, 1]", required=True),
-    Col("version", pl.Int32, required=True),
+    Col("version", pl.Int32, optional=True),
 ]
+# The year the publisher writes in the ``version`` column of a release (v6.0 file: 2021).
+VERSION_YEARS = {2021: "6.0"}
+
+
+def nmc_release(path: Path) -> str | None:
+    """The NMC release of ``path``: a version number in its ``version`` column, its file
+    name (``NMC-70-abridged``, ``NMC_5_0``, ``NMC_v4_0``), or a known publication year."""
+    value = number(version_column(path))
+    if value is not None and value < 100:
+        return f"{value:.1f}"
+    named = name_version(path, r"^NMC[-_]v?(\d)[-_]?(\d)")
+    if named:
+        return named
+    return VERSION_YEARS.get(int(value)) if value is not None else None
+
+
+def nmc_citation(version: str) -> str:
+    """BibTeX for an NMC release: Singer et al. (1972) and the release's documentation
+    (v6.0: Greig & Enterline 2021) or, for other releases, the data set itself."""
+    if version == "6.0":
+        return SINGER_1972 + "\n" + GREIG_2021
+    key = "cownmc" + version.replace(".", "")
+    return SINGER_1972 + f"""
+@misc{{{key},
+  author = {{{{Correlates of War Project}}}},
+  title = {{National Material Capabilities Data Set, Version {version}}},
+  howpublished = {{\\url{{https://correlatesofwar.org/data-sets/national-material-capabilities/}}}}
+}}"""
 
 
 def parse_nmc(path: Path) -> ParseResult:
@@ -83,7 +121,7 @@ def parse_nmc(path: Path) -> ParseResult:
 class CowNmc(pa.DataFrameModel):
     """NMC components and CINC per state-year; NULL = missing (-9) in the file."""
 
-    stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$")
+    stateabb: pl.Utf8 = pa.Field(str_matches=r"^[A-Z]{3}$", nullable=True)
     ccode: pl.Int32 = pa.Field(ge=1, le=999)
     year: pl.Int32 = pa.Field(ge=1816, le=2100)
     milex: pl.Int64 = pa.Field(ge=0, nullable=True)
@@ -93,18 +131,14 @@ class CowNmc(pa.DataFrameModel):
     tpop: pl.Float64 = pa.Field(ge=0, nullable=True)
     upop: pl.Float64 = pa.Field(ge=0, nullable=True)
     cinc: pl.Float64 = pa.Field(ge=0, le=1)
-    version: pl.Int32
+    version: pl.Int32 = pa.Field(nullable=True)
 
     class Config:
         strict = True
         unique = ["ccode", "year"]
 
 
-NMC = Source(
-    name="cow_nmc",
-    title="COW National Material Capabilities (abridged)",
-    version="6.0",
-    citation="""@incollection{singer1972capability,
+SINGER_1972 = """@incollection{singer1972capability,
   author = {Singer, J. David and Bremer, Stuart and Stuckey, John},
   title = {Capability Distribution, Uncertainty, and Major Power War, 1820--1965},
   booktitle = {Peace, War, and Numbers},
@@ -113,15 +147,25 @@ NMC = Source(
   address = {Beverly Hills},
   year = {1972},
   pages = {19--48}
-}
-@manual{greig2021nmc,
+}"""
+GREIG_2021 = """@manual{greig2021nmc,
   author = {Greig, J. Michael and Enterline, Andrew J.},
   title = {National Material Capabilities ({NMC}) Data Documentation, Version 6.0},
   organization = {Correlates of War Project},
   year = {2021}
-}""",
+}"""
+
+NMC = Source(
+    name="cow_nmc",
+    title="COW National Material Capabilities (abridged)",
+    version="6.0",
+    citation=nmc_citation("6.0"),
     url="https://correlatesofwar.org/data-sets/national-material-capabilities/",
-    patterns=("NMC-70-abridged.csv*", "NMC-60-abridged.csv*", "NMC_5_0.csv*", "NMC_v4_0.csv*"),
+    patterns=("NMC-70-abridged.csv*", "NMC-60-abridged.csv*", "NMC_5_0.csv*", "NMC_v4_0.csv*",
+              "cow_nmc.csv*"),
+    folders=("peacesciencer",),
+    release=nmc_release,
+    cite=nmc_citation,
     required=True,
     sha256={
         "NMC-60-abridged.csv.gz":
@@ -129,8 +173,8 @@ NMC = Source(
         "NMC-60-abridged.csv":
             "cd8465ea476da51d3e91261e216e96cfaf1fbf309dbe6bfc25a99bfb9fa7cfde",
     },
-    note="Shipped: v6.0 abridged, gzipped byte-identical. v7.0 (to 2022) and v5.0 files are "
-         "also read when present; -9 becomes NULL.",
+    note="Shipped: v6.0 abridged, gzipped byte-identical. v7.0 (to 2022), v5.0 and the R "
+         "{peacesciencer} cow_nmc.csv are also read when present; -9 becomes NULL.",
 )
 
 SOURCES: list[Source] = [NMC]

@@ -344,7 +344,7 @@ class EventsSchema(pa.DataFrameModel):
 icews = Source(
     name="icews", folders=("icews_sample",), title="ICEWS Coded Event Data",
     version="Harvard Dataverse doi:10.7910/DVN/28075 (1995 to 11 April 2023)",
-    citation="""@data{boschee2015icews,
+    citation="""@misc{boschee2015icews,
   author = {Boschee, Elizabeth and Lautenschlager, Jennifer and O'Brien, Sean and
             Shellman, Steve and Starz, James and Ward, Michael},
   title = {{ICEWS} Coded Event Data}, publisher = {Harvard Dataverse}, year = {2015},

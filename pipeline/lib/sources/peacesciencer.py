@@ -284,8 +284,9 @@ PEACESCIENCER = Source(
 
 
 def _table(name: str, parser, schema, key: tuple[str, ...], description: str,
-           pattern: tuple[str, ...]) -> RawTable:
-    return RawTable(name, PEACESCIENCER, parser, schema, key, description, patterns=pattern)
+           pattern: tuple[str, ...], collapse: str = "") -> RawTable:
+    return RawTable(name, PEACESCIENCER, parser, schema, key, description, patterns=pattern,
+                    collapse=collapse)
 
 
 SOURCES: list[Source] = [PEACESCIENCER, *alliances.SOURCES]
@@ -294,7 +295,8 @@ TABLES: list[RawTable] = [
            ("ccode1", "ccode2", "year"),
            "COW v4.1 alliances as directed allied dyad-years with defense, neutrality, "
            "non-aggression and entente flags.",
-           ("alliance_v4.1_by_dyad_yearly.csv*", "cow_alliance.csv*")),
+           ("alliance_v4.1_by_dyad_yearly.csv*", "cow_alliance.csv*"),
+           collapse="COW treaty lines mirrored and merged per directed dyad-year"),
     _table("cow_mids", parse_mids, CowMids, ("dispnum", "ccode1", "ccode2", "year"),
            "MID 5.0 directed dispute-dyad-years with onset, side, fatality, action and "
            "hostility codes.", ("cow_mid_dirdisps.csv*",)),

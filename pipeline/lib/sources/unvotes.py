@@ -25,6 +25,7 @@ from pipeline.lib.ingest import (
     read_table_text,
 )
 from pipeline.lib.registry import RawTable, Source
+from pipeline.lib.releases import name_version
 
 VOTES = (1, 2, 3, 8, 9)   # yes, abstain, no, absent, not a member
 CAST = (1, 2, 3)
@@ -250,6 +251,13 @@ BAILEY_2017 = """@article{bailey2017estimating,
   volume = {61}, number = {2}, pages = {430--456}, year = {2017},
   doi = {10.1177/0022002715595700}
 }"""
+def unvotes_release(path: Path) -> str | None:
+    """The release a votes file names (``UNVotes2021.RData``: the 2021 release); the shipped
+    ``UNVotesPublished`` says none and is known by its registered sha256."""
+    year = name_version(path, r"^UNVotes[-_]?((?:19|20)\d\d)")
+    return f"{year} release" if year else None
+
+
 UNGA = Source(
     name="unga_votes_voeten",
     title="United Nations General Assembly Voting Data (Voeten, Strezhnev & Bailey)",
@@ -275,6 +283,7 @@ UNGA = Source(
     download={"UNVotesPublished.RData": "https://raw.githubusercontent.com/dgrtwo/unvotes/"
               "7eb7034314ff79c49c9e0785fcd9d216fa04cf14/data-raw/UNVotesPublished.RData"},
     note="Newer Dataverse releases in the same layout (UNVotes*.csv / *.RData) also load.",
+    release=unvotes_release,
 )
 
 SOURCES: list[Source] = [UNGA]
@@ -284,5 +293,5 @@ TABLES: list[RawTable] = [
              "8 absent, 9 non-member)."),
     RawTable("un_rollcalls", UNGA, parse_un_rollcalls, UnRollcalls, ("rcid",),
              "UNGA roll calls with session, date, session year, important-vote flag and issue "
-             "dummies."),
+             "dummies.", collapse="vote rows collapsed to one row per roll call"),
 ]
