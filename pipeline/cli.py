@@ -89,9 +89,9 @@ def _source_lines(st, loaded: dict[str, list[tuple[str, int]]]) -> list[str]:
 def _cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.lib import health, inventory
     from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.sources.unvotes_r import release_line
     from pipeline.lib.freshness import Sha256Cache
     from pipeline.lib.paths import raw_dirs
+    from pipeline.lib.sources.unvotes_r import release_line
 
     cache, sources = Sha256Cache(), all_sources()
     loaded: dict[str, list[tuple[str, int]]] = {}
