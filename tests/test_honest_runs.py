@@ -24,10 +24,21 @@ from pipeline.lib import warehouse as wh
 from pipeline.lib.paths import REPO_ROOT
 
 FIXTURES = Path(__file__).parent / "data"
-MAJORS_DOWNSTREAM = ["derived/alliance_panel", "derived/case_series", "derived/state_year",
-                     "models/any_defiance_logit", "models/coefficients",
-                     "models/defiance_counts", "models/dyad_year_global",
-                     "models/event_defiance", "models/paper_outputs", "models/un_opposition"]
+
+
+def _downstream(key: str) -> list[str]:
+    """Every asset downstream of ``key`` in the definitions' asset graph, sorted."""
+    import dagster as dg
+
+    from pipeline.definitions import defs
+
+    graph = defs().resolve_asset_graph()
+    below = (dg.AssetSelection.assets(dg.AssetKey(key.split("/")))
+             .downstream(include_self=False).resolve(graph))
+    return sorted("/".join(k.path) for k in below if k in graph.materializable_asset_keys)
+
+
+MAJORS_DOWNSTREAM = _downstream("raw/cow_majors")
 
 
 @pytest.fixture

@@ -222,7 +222,7 @@ def _rivalries(warehouse: Warehouse) -> tuple[pl.DataFrame | None, tuple[int, in
           deps=[*_raw("cow_system", "cow_nmc", "cow_alliances", "cow_mids", "copdab_monthly",
                       "icews_dyadyear", "atop_alliances", "un_idealpoints",
                       "cow_diplomatic_exchange", "td_rivalries", "tss_rivalries"),
-                *_derived("un_agreement", "event_dyad_year", "event_coverage", "state_year")],
+                *_derived("un_agreement", "event_dyad_year", "event_coverage")],
           check_specs=_checks("dyad_year", schemas.DYAD_YEAR, DY_KEY))
 def dyad_year_table(context: dg.AssetExecutionContext,
                     warehouse: Warehouse) -> dg.MaterializeResult:
