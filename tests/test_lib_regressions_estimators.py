@@ -169,7 +169,8 @@ def test_regressor_absorbed_by_fixed_effects_is_a_model_error():
     with pytest.raises(ModelError, match="w absorbed by the fixed effects"):
         fit(claim_spec(controls=("w",)), df)
     with pytest.raises(ModelError, match="collinear fixed-effect dummies"):
-        fit(claim_spec(estimator="fractional_logit"), df.with_columns(y=(pl.col("y") > 0).cast(pl.Float64)))
+        share = (pl.col("y") > 0).cast(pl.Float64)
+        fit(claim_spec(estimator="fractional_logit"), df.with_columns(y=share))
 
 
 def test_standardized_effect_in_sd_units():

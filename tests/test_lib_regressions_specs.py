@@ -182,7 +182,7 @@ def test_each_file_is_parsed_once(tmp_path, monkeypatch):
 def test_readme_example_parses(tmp_path):
     """The weighted-share FE example of models/README.md is a valid spec."""
     readme = (MODELS_DIR / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```toml\n(.*?)```", readme, re.S)[1]
+    block = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)[1]
     (spec,) = parse_file(_write(tmp_path, "example.toml", block))
     assert spec.weights and spec.interactions and "senior^year" in spec.fixed_effects
     assert spec.cluster[0] == "junior" and spec.robustness_family

@@ -115,7 +115,8 @@ def _full_rank(spec: ModelSpec, df: pl.DataFrame) -> None:
             raise ModelError(spec.name, f"{term} absorbed by the fixed effects (collinear)")
     if np.linalg.matrix_rank(xt) < xt.shape[1]:
         raise ModelError(spec.name, "collinear regressors (design matrix not of full rank)")
-    if not spec.absorbs and len(spec.fe_columns) == 2 and _dummy_components(df, *spec.fe_columns) > 1:
+    two = len(spec.fe_columns) == 2
+    if not spec.absorbs and two and _dummy_components(df, *spec.fe_columns) > 1:
         raise ModelError(spec.name, "collinear fixed-effect dummies: absorb them with the fe_ "
                          "estimator")
 
