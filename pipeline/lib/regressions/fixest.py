@@ -19,7 +19,7 @@ from scipy.special import gammaln
 from pipeline.lib.regressions.errors import ModelError
 from pipeline.lib.regressions.frames import OFFSET
 from pipeline.lib.regressions.specs import ModelSpec
-from pipeline.lib.regressions.validate import n_parameters
+from pipeline.lib.regressions.validate import check, n_parameters
 
 
 def formula(spec: ModelSpec) -> str:
@@ -129,6 +129,7 @@ def panelols_crosscheck(spec: ModelSpec, df: pl.DataFrame) -> pl.DataFrame:
 
     if spec.estimator != "fe_ols" or len(spec.fixed_effects) > 2 or spec.weights:
         raise ModelError(spec.name, "cross-check needs fe_ols with one or two fixed effects")
+    df = check(spec, df)  # both estimators on the rows left after singletons are dropped
     fit = fit_fixest(spec, df)
     entity, *rest = spec.fe_columns
     time = rest[0] if rest else "_t"
