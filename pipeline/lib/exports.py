@@ -106,8 +106,11 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
         for fmt, path in table.write_all(tdir, stem).items():
             written[f"table:{stem}:{fmt}"] = path
         pattern = "|".join(f"^{re.escape(t)}$" for t in order)
+        several = len({by_name[m].family for m in models}) > 1  # name the outcome too
+        names = {m: by_name[m].short + (f" · {by_name[m].family}" if several else "")
+                 for m in models}
         figures.coefficient_plot(coefs, pattern, models, title=title, provenance=prov,
-                                 model_labels={m: by_name[m].short for m in models},
+                                 model_labels=names,
                                  scales={m: SCALES[by_name[m].link] for m in models},
                                  path=fdir / f"coefficients_{stem}")
         written[f"figure:coefficients_{stem}"] = fdir / f"coefficients_{stem}.png"

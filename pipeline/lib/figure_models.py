@@ -118,7 +118,7 @@ def specification_curve(effects: pl.DataFrame, title: str = "Specification curve
         colors.append(BLUE if sig else GREY)
         ticks.append(y)
         tick_text.append(("★ " if r["primary"] else "") + r["short"])
-        side.text(0, y, f"{_p(r['p_value'])}   {_p(r.get('p_value_rw'))}", va="center",
+        side.text(0, y, f"{_p(r['p_value']):>6}  {_p(r.get('p_value_rw')):>6}", va="center",
                   fontsize=7, family="monospace", gid=f"p:{r['model']}")
         if r["primary"]:
             ax.plot([r["std_effect"]], [y], "D", color=RED, ms=7, zorder=4, gid="primary")
@@ -132,7 +132,7 @@ def specification_curve(effects: pl.DataFrame, title: str = "Specification curve
     ax.set_xlabel("Change in Y, in SDs of Y, for +1 SD of X (GLMs: average marginal effect);"
                   " 95% CI", fontsize=8)
     ax.grid(axis="x", color="0.92")
-    side.set_title("p      RW p", fontsize=7, loc="left", family="monospace")
+    side.set_title(f"{'p':>6}  {'RW p':>6}", fontsize=7, loc="left", family="monospace")
     side.axis("off")
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=7)

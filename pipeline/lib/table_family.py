@@ -104,7 +104,7 @@ def robustness_table(coefs: pl.DataFrame, stats: pl.DataFrame, provenance: dict 
     for (fam,), part in d.group_by("robustness_family", maintain_order=True):
         rows = []
         for r in part.to_dicts():
-            power, dec = row_format([r["estimate"], r["std_error"]])
+            power, dec = row_format([max(abs(r["estimate"]), abs(r["std_error"]))])
             scale = f" ×10{SUPERSCRIPT[power]}" if power else ""
             est = f"{r['estimate'] * 10**power:.{dec}f} ({r['std_error'] * 10**power:.{dec}f})"
             eff = ("" if r["std_effect"] is None else f"{r['std_effect']:.3f} "

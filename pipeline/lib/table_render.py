@@ -26,8 +26,10 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "
                 "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$",
                 "α": r"$\alpha$", "β": r"$\beta$", "θ": r"$\theta$", "→": r"$\rightarrow$",
                 "⁻": r"\textsuperscript{$-$}", "⁰": r"\textsuperscript{0}",
-                "⁶": r"\textsuperscript{6}", "⁹": r"\textsuperscript{9}"}
-_TEX_RE = re.compile("|".join(map(re.escape, _TEX_SPECIAL)))
+                "⁶": r"\textsuperscript{6}", "⁹": r"\textsuperscript{9}",
+                "×10⁻³": r"$\times 10^{-3}$", "×10⁻⁶": r"$\times 10^{-6}$",
+                "×10⁻⁹": r"$\times 10^{-9}$"}
+_TEX_RE = re.compile("|".join(map(re.escape, sorted(_TEX_SPECIAL, key=len, reverse=True))))
 _HTML_STYLE = ("table.regression-table{border-collapse:collapse;font-family:serif}"
                "table.regression-table caption{font-weight:bold;padding-bottom:4px}"
                "table.regression-table th,table.regression-table td{padding:1px 10px}"

@@ -71,16 +71,22 @@ def _stars(p: float | None, stars: tuple[float, ...]) -> str:
     return "" if _missing(p) else "*" * sum(p < t for t in stars)
 
 
-def row_format(values: list[float | None]) -> tuple[int, int]:
-    """(power, decimals) of a coefficient row from its estimates and standard errors: scale by
-    10^power (a multiple of 3) when the largest magnitude is below 0.01, then give that
-    number three significant digits; every cell of the row keeps those decimals."""
-    finite = [abs(v) for v in values if not _missing(v) and v != 0]
+def row_format(magnitudes: list[float | None]) -> tuple[int, int]:
+    """(power, decimals) of a coefficient row from each cell's max(|estimate|, |SE|): scale by
+    10^power (a multiple of 3) when the row's largest magnitude is below 0.01; then use the
+    decimals that give the largest three significant digits and every cell at least two, so
+    a row has one precision and no estimate collapses to zero."""
+    finite = [abs(v) for v in magnitudes if not _missing(v) and v != 0]
     m = max(finite, default=1.0)
     power = 0
     while m * 10**power < 0.01 and power < 9:
         power += 3
-    return power, min(max(2 - math.floor(math.log10(m * 10**power)), 1), 6)
+
+    def decimals(v: float, digits: int) -> int:
+        return digits - 1 - math.floor(math.log10(v * 10**power))
+
+    need = max([decimals(m, 3), *(decimals(v, 2) for v in finite)])
+    return power, min(max(need, 1), 6)
 
 
 def _fixed(x: float | None, power: int, decimals: int) -> str:
@@ -174,7 +180,8 @@ def _coef_rows(coefs: pl.DataFrame, models: list[str], terms: list[str],
     for term in terms:
         cells = [by_cell.get((m, term)) for m in models]
         label = next((c["label"] for c in cells if c and c["label"]), term)
-        power, dec = row_format([c[k] for c in cells if c for k in ("estimate", "std_error")])
+        power, dec = row_format([max(abs(c["estimate"]), abs(c["std_error"] or 0)) for c in cells
+                                 if c and not _missing(c["estimate"])])
         if power:
             label, scaled = f"{label} (×10{SUPERSCRIPT[power]})", True
         ests = [(_fixed(c["estimate"], power, dec), _stars(c["p_value"], stars)) if c
@@ -270,8 +277,9 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
         return {m: value.get((m, stat)) or "" for m in models}
 
     notes = [star_note(stars) + "."]
-    if se := grouped(per_model("se_type"), models):
-        notes.append(f"Standard errors in parentheses, {se[:1].lower()}{se[1:]}.")
+    se_text = {m: t[:1].lower() + t[1:] for m, t in per_model("se_type").items() if t}
+    if se := grouped(se_text, models):
+        notes.append(f"Standard errors in parentheses{':' if se.startswith('(') else ','} {se}.")
     if coefs["p_value_wild"].is_not_null().any():
         notes.append("Bootstrap p-values in brackets.")
     if any(lab == "Romano–Wolf p" for lab, _ in stat_rows):

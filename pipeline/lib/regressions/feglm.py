@@ -63,7 +63,7 @@ def fit_fe_fractional_logit(spec: ModelSpec, df: pl.DataFrame) -> tuple[np.ndarr
     for _ in range(MAX_ITER):
         omega = np.maximum(w * mu * (1 - mu), 1e-300)
         z = eta + (y - mu) / (mu * (1 - mu))
-        zx = demean(np.column_stack([z, x]), df, spec.fe_columns, omega, tol=1e-10)
+        zx = demean(np.column_stack([z, x]), df, spec.fe_columns, omega)
         zt, xt = zx[:, 0], zx[:, 1:]
         new_beta = np.linalg.solve(xt.T @ (omega[:, None] * xt), xt.T @ (omega * zt))
         new_eta = z - (zt - xt @ new_beta)

@@ -49,19 +49,30 @@ def fe_codes(df: pl.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
 
 
 def demean(x: np.ndarray, df: pl.DataFrame, columns: tuple[str, ...],
-           weights: np.ndarray | None = None, tol: float = 1e-8) -> np.ndarray:
-    """Weighted within transformation of ``x`` (n × k) by the fixed effects (alternating
-    projections, pyfixest's Rust demeaner); no fixed effects: weighted centring."""
+           weights: np.ndarray | None = None, tol: float = 1e-10) -> np.ndarray:
+    """Weighted within transformation of ``x`` (n × k) by the fixed effects; no fixed effects:
+    weighted centring.
+
+    pyfixest's LSMR solver with additive-Schwarz preconditioning (``demean_within``): on the
+    alliance panel's dyad and senior × year effects it reaches 1e-10 in ~0.1 s where
+    alternating projections need seconds for 1e-8 and do not reach 1e-10 (measured).
+
+    References
+    ----------
+    Fong, D. C.-L. & Saunders, M. (2011). LSMR: an iterative algorithm for sparse
+    least-squares problems. SIAM Journal on Scientific Computing 33(5): 2950-2971.
+    """
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
     if not columns:
         return x - (w @ x) / w.sum()
-    # pyfixest.core.demean: the Rust demeaner without pyfixest.estimation's ~4 s import
-    from pyfixest.core.demean import demean as pf_demean
+    # pyfixest.core.demean: the Rust demeaners without pyfixest.estimation's ~4 s import
+    from pyfixest.core.demean import demean_within
 
-    out, ok = pf_demean(np.ascontiguousarray(x), fe_codes(df, columns), w, tol, 100_000)
+    out, ok, _ = demean_within(np.ascontiguousarray(x), fe_codes(df, columns).astype(np.uint32),
+                               w, tol, 10_000)
     if not ok:
-        raise ModelError("<demean>", "alternating projections did not converge")
+        raise ModelError("<demean>", "the fixed-effects projection did not converge")
     return out
 
 
