@@ -5,8 +5,8 @@ requires a 0/1 outcome ("The dependent variable must have two unique values"), s
 roll calls cannot be fitted with n as binomial weights there. Why not dummies: with dyad and
 senior × year effects a dummy design has thousands of columns, which makes each fit seconds
 instead of milliseconds. Each IRLS step here is the weighted least-squares regression of the
-working response on the regressors with the fixed effects projected out by pyfixest's
-alternating-projections demeaner (Guimarães & Portugal 2010; Stammann 2018), which gives the
+working response on the regressors with the fixed effects projected out (pyfixest's LSMR
+solver, :func:`.validate.demean`; Guimarães & Portugal 2010; Stammann 2018), which gives the
 same estimates as the dummy GLM (checked against statsmodels in the tests).
 
 References
