@@ -146,3 +146,23 @@ def test_few_clusters_get_bootstrap_pvalues_for_weighted_and_glm_models():
                panel(14, juniors=60, seniors=4, years=10, fractional=True))
     assert frac.coefficients["p_value_wild"].null_count() == 0
     assert "score bootstrap" in frac.stats["se_type"]
+
+
+def test_wcr_with_nested_fixed_effects_equals_the_dummy_design():
+    """Partialling out fixed effects nested in the bootstrap cluster (senior × year within
+    senior) gives the wild cluster bootstrap p-value of the full dummy design. (Dyad and
+    senior × year dummies together would be collinear, so the reference uses one FE.)"""
+    import statsmodels.api as sm
+    from wildboottest.wildboottest import wildboottest
+
+    from pipeline.lib.regressions.sm_fit import design
+
+    spec = claim_spec(cluster=("senior",), fixed_effects=("senior^year",), bootstrap_reps=999)
+    df = check(spec, prepare(spec, panel(15, juniors=40, seniors=12, years=10)))
+    got = fit(spec, df).coefficients.filter(pl.col("term") == "x:z")["p_value_wild"][0]
+    y, x = design(spec, df)
+    root = np.sqrt(df["n"].to_numpy().astype(float))
+    full = wildboottest(sm.OLS(y * root, x.mul(root, axis=0)), B=999, param="x:z",
+                        cluster=df["senior"].to_numpy(), seed=20240601, show=False,
+                        parallel=False)
+    assert got == pytest.approx(float(full["p-value"].iloc[0]), abs=1e-12)

@@ -39,6 +39,11 @@ def _meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return sums.T @ sums
 
 
+def nested(df: pl.DataFrame, fe: str, cluster: str) -> bool:
+    """True when every level of ``fe`` lies within one cluster of ``cluster``."""
+    return fe == cluster or df.group_by(fe).agg(pl.col(cluster).n_unique())[cluster].max() == 1
+
+
 def cr1_k(spec: ModelSpec, df: pl.DataFrame, clusters: tuple[str, ...] | None = None) -> int:
     """K of the CR1 factor (N-1)/(N-K), as pyfixest's ``k_fixef="nonnested"``: coefficients,
     plus fixed-effect levels (one less per extra dimension), a fixed effect nested in a
@@ -48,10 +53,9 @@ def cr1_k(spec: ModelSpec, df: pl.DataFrame, clusters: tuple[str, ...] | None = 
         return k
     levels = {fe: df[fe].n_unique() for fe in spec.fe_columns}
     clusters = spec.cluster if clusters is None else clusters
-    nested = [fe for fe in spec.fe_columns if any(
-        fe == c or df.group_by(fe).agg(pl.col(c).n_unique())[c].max() == 1 for c in clusters)]
+    inside = [fe for fe in spec.fe_columns if any(nested(df, fe, c) for c in clusters)]
     k_fe = sum(levels.values()) - (len(levels) - 1)
-    return k + k_fe - sum(levels[fe] for fe in nested) + len(nested)
+    return k + k_fe - sum(levels[fe] for fe in inside) + len(inside)
 
 
 def cluster_vcov(work: Working, clusters: list[str], k: int) -> tuple[np.ndarray, int]:

@@ -18,7 +18,7 @@ from pipeline.lib.regressions.frames import load_frame, prepare
 from pipeline.lib.regressions.inference import cr1_k
 from pipeline.lib.regressions.labels import describe_sample, fe_name, term_label
 from pipeline.lib.regressions.specs import LINEAR_ESTIMATORS, ModelSpec
-from pipeline.lib.regressions.wild import WILD_SEED, bootstrap_cluster, wild_pvalues
+from pipeline.lib.regressions.wild import WILD_SEED, bootstrap_cluster, uses_wcr, wild_pvalues
 
 COEF_SCHEMA = {
     "model": pl.Utf8, "term": pl.Utf8, "label": pl.Utf8, "is_key": pl.Boolean,
@@ -42,12 +42,13 @@ class FitResult:
     boot: BootInput | None = None
 
 
-def _se_type(spec: ModelSpec, wild_on: str | None, reps: int) -> str:
+def _se_type(spec: ModelSpec, wild_on: str | None, reps: int, wcr: bool) -> str:
     names = [term_label(c, spec.labels).lower() for c in spec.cluster]
     text = {0: "Heteroskedasticity-robust (HC1)", 1: f"Clustered by {names[0] if names else ''}",
             2: f"Two-way clustered by {' and '.join(names)}"}[len(names)]
     if wild_on:
-        kind = ("wild cluster bootstrap (WCR, Rademacher)" if spec.estimator in
+        kind = ("wild cluster bootstrap (WCR, Rademacher)" if wcr else
+                "wild cluster bootstrap (WCU, Rademacher)" if spec.estimator in
                 LINEAR_ESTIMATORS else "score bootstrap (Kline & Santos 2012, Rademacher)")
         text += (f"; {kind} p-values by {term_label(wild_on, spec.labels).lower()}, "
                  f"B = {reps:,}, seed {WILD_SEED}")
@@ -63,7 +64,8 @@ def _stats(spec: ModelSpec, df: pl.DataFrame, stats: dict, wild_on: str | None) 
     return {**stats,
             "n_clusters": min(counts.values()) if counts else None,
             **{f"clusters:{term_label(c, spec.labels)}": n for c, n in counts.items()},
-            "se_type": _se_type(spec, wild_on, spec.bootstrap_reps),
+            "se_type": _se_type(spec, wild_on, spec.bootstrap_reps,
+                                bool(wild_on) and uses_wcr(spec, df, wild_on)),
             "fixed_effects": [fe_name(fe, spec.labels) for fe in spec.fixed_effects],
             "estimator": spec.estimator + ("_weighted" if spec.weights else ""),
             "dependent": term_label(spec.dependent, spec.labels),

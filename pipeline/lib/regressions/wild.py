@@ -1,12 +1,15 @@
 """Bootstrap p-values when a clustering dimension has fewer than 42 clusters (METHODS §7).
 
-Linear models (OLS/WLS, with fixed effects as dummies): the wild cluster bootstrap WCR11
-(Rademacher weights, null imposed) of the ``wildboottest`` package, on the design scaled by
-√weights so that weighted least squares is ordinary least squares (the form pyfixest's own
-wrapper cannot take: it refuses weights and multiway clustering). Nonlinear models: the score
-bootstrap of :mod:`.bootstrap` (Kline & Santos 2012), studentised per replicate. With two-way
-clustering the bootstrap clusters on the dimension with fewer clusters (MacKinnon, Nielsen &
-Webb 2021 find this the reliable choice when one dimension is small).
+Linear models whose fixed effects are all nested in the bootstrap cluster (e.g. dyad and
+senior × year effects when bootstrapping by senior): the wild cluster bootstrap WCR11
+(Rademacher weights, null imposed) of the ``wildboottest`` package on the design with the
+fixed effects partialled out (weighted) and scaled by √weights, so weighted least squares is
+ordinary least squares. With nested effects the partialled bootstrap equals the full one, and
+it avoids a dense dummy design of thousands of columns; pyfixest's own wrapper refuses
+weights and multiway clustering and builds that dense design. Other models (GLMs, or fixed
+effects that cross the clusters): the unrestricted wild/score bootstrap of :mod:`.bootstrap`
+(Kline & Santos 2012), studentised per replicate. With two-way clustering the bootstrap
+clusters on the dimension with fewer clusters (MacKinnon, Nielsen & Webb 2021).
 
 References
 ----------
@@ -21,14 +24,15 @@ doi:10.1080/07350015.2019.1677473
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import statsmodels.api as sm
 
 from pipeline.lib.regressions.bootstrap import boot_input, multipliers
-from pipeline.lib.regressions.inference import cluster_codes
-from pipeline.lib.regressions.sm_fit import design
+from pipeline.lib.regressions.inference import cluster_codes, nested
 from pipeline.lib.regressions.specs import LINEAR_ESTIMATORS, ModelSpec
-from pipeline.lib.regressions.working import Working
+from pipeline.lib.regressions.validate import demean
+from pipeline.lib.regressions.working import Working, work_terms
 
 WILD_CLUSTER_THRESHOLD = 42  # wild bootstrap p-values when clusters < 42 (METHODS §7)
 WILD_SEED = 20_240_601  # documented seed for every bootstrap of this module
@@ -48,11 +52,17 @@ def bootstrap_cluster(spec: ModelSpec, df: pl.DataFrame) -> str | None:
     return coarse if counts[coarse] < WILD_CLUSTER_THRESHOLD else None
 
 
+def uses_wcr(spec: ModelSpec, df: pl.DataFrame, cluster: str) -> bool:
+    """WCR via ``wildboottest`` (linear, fixed effects nested in the cluster), else score."""
+    return spec.estimator in LINEAR_ESTIMATORS and all(
+        nested(df, fe, cluster) for fe in spec.fe_columns)
+
+
 def wild_pvalues(spec: ModelSpec, df: pl.DataFrame, work: Working, cluster: str, k: int,
                  reps: int, seed: int = WILD_SEED) -> dict[str, float]:
     """Bootstrap p-values of :func:`wild_terms`, clustered by ``cluster``."""
-    if spec.estimator in LINEAR_ESTIMATORS:
-        return _wcr(spec, df, cluster, reps, seed)
+    if uses_wcr(spec, df, cluster):
+        return _wcr(spec, df, work, cluster, reps, seed)
     out = {}
     for term in wild_terms(spec):
         inp = boot_input(work, term, cluster, k)
@@ -61,14 +71,16 @@ def wild_pvalues(spec: ModelSpec, df: pl.DataFrame, work: Working, cluster: str,
     return out
 
 
-def _wcr(spec: ModelSpec, df: pl.DataFrame, cluster: str, reps: int,
+def _wcr(spec: ModelSpec, df: pl.DataFrame, work: Working, cluster: str, reps: int,
          seed: int) -> dict[str, float]:
     from wildboottest.wildboottest import wildboottest
 
-    y, x = design(spec, df)
-    if spec.weights:
-        root = np.sqrt(df[spec.weights].to_numpy().astype(float))
-        y, x = y * root, x.mul(root, axis=0)
+    w = work.omega  # the prior weights, for a linear model
+    yx = np.column_stack([df[spec.dependent].to_numpy().astype(float), work.x])
+    if spec.fixed_effects:
+        yx = demean(yx, df, spec.fe_columns, w)
+    yx = yx * np.sqrt(w)[:, None]
+    y, x = pd.Series(yx[:, 0]), pd.DataFrame(yx[:, 1:], columns=list(work_terms(spec)))
     groups = cluster_codes(df, cluster)
     out = {}
     for term in wild_terms(spec):
