@@ -8,6 +8,7 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from pipeline.lib import figures
 
@@ -53,20 +54,18 @@ def case_series() -> pl.DataFrame:
 
 
 @pytest.fixture
-def specs() -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Twelve specifications of the key term with their four choices."""
+def effects() -> pl.DataFrame:
+    """Twelve specifications' standardised key effects in two outcome families."""
     rng = np.random.default_rng(3)
-    grid = [(r, v, d, e) for r in ("IGO PageRank", "DipEx in-degree")
-            for v in ("rank gap", "residual", "chronic") for d, e in (("UN", "OLS"),
-                                                                       ("ICEWS", "Logit"))]
-    est = rng.normal(0.1, 0.1, len(grid))
-    coefs = pl.DataFrame({"model": [f"s{i}" for i in range(len(grid))], "term": "si_l1",
-                          "label": "SI (t−1)", "estimate": est, "std_error": 0.05,
-                          "conf_low": est - 0.1, "conf_high": est + 0.1})
-    meta = pl.DataFrame({"model": coefs["model"], "recognition": [g[0] for g in grid],
-                         "inconsistency": [g[1] for g in grid], "defiance": [g[2] for g in grid],
-                         "estimator": [g[3] for g in grid]})
-    return coefs, meta
+    est = rng.normal(0.1, 0.1, 12)
+    return pl.DataFrame({"model": [f"s{i}" for i in range(12)],
+                         "short": [f"spec {i}" for i in range(12)],
+                         "family": ["UN opposition"] * 7 + ["Event defiance"] * 5,
+                         "std_effect": est, "std_effect_low": est - 0.1,
+                         "std_effect_high": est + 0.1, "p_value": rng.uniform(0, 1, 12),
+                         "p_value_rw": [None] * 6 + list(rng.uniform(0, 1, 6)),
+                         "primary": [i == 4 for i in range(12)]},
+                        schema_overrides={"p_value_rw": pl.Float64})
 
 
 def _span_years(ax) -> dict[str, set[int]]:
@@ -162,31 +161,64 @@ def test_case_timeline_draws_monthly_copdab(case_series):
     assert {line.get_label() for line in shared.axes[2].lines} >= {"Monthly", "Yearly mean"}
 
 
-def test_specification_curve_sorted_by_estimate(specs, tmp_path):
-    """Estimates are plotted in ascending order over an indicator panel of the four choices."""
-    coefs, meta = specs
-    fig = figures.specification_curve(coefs, meta, r"^si_", provenance=PROV,
-                                      path=tmp_path / "spec")
+def test_specification_curve_groups_families_and_marks_the_primary(effects, tmp_path):
+    """Rows are grouped by family, sorted by effect within it, labelled by their own spec;
+    the primary is marked; each row prints its raw and Romano-Wolf p."""
+    fig = figures.specification_curve(effects, "Curve", provenance=PROV, path=tmp_path / "spec")
     _assert_files(tmp_path / "spec")
-    top, bottom = fig.axes
+    ax, side = fig.axes
+    pts = next(c for c in ax.collections if c.get_gid() == "estimates").get_offsets()
+    labels = {round(y): t.get_text() for y, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    by_y = dict(zip(np.round(pts[:, 1]).astype(int), pts[:, 0]))
+    shown = effects.with_columns(pl.col("short").alias("label"))
+    for fam in ("Event defiance", "UN opposition"):
+        rows = shown.filter(pl.col("family") == fam)
+        ys = sorted((y for y, t in labels.items() if t.lstrip("★ ") in rows["short"]),
+                    reverse=True)
+        xs = [by_y[y] for y in ys]
+        assert xs == sorted(xs, reverse=True)  # top to bottom: largest effect first
+        for y in ys:
+            row = rows.filter(pl.col("short") == labels[y].lstrip("★ ")).row(0, named=True)
+            assert by_y[y] == pytest.approx(row["std_effect"])
+    assert labels[next(y for y, t in labels.items() if t.startswith("★"))] == "★ spec 4"
+    primary = next(line for line in ax.lines if line.get_gid() == "primary")
+    assert primary.get_xdata()[0] == pytest.approx(effects["std_effect"][4])
+    texts = {t.get_gid(): t.get_text() for t in side.texts}
+    assert texts["p:s11"].split()[1] != "–" and texts["p:s0"].split()[1] == "–"
+    assert {t.get_text() for t in ax.texts} == {"UN opposition", "Event defiance"}
+
+
+def test_coefficient_plot_never_shares_an_axis_between_scales(coefs):
+    """Models on different coefficient scales get separate panels with their own x-axes."""
+    fig = figures.coefficient_plot(coefs, r"^si_", None, "t", provenance=PROV,
+                                   scales={"m1": "linear coefficient",
+                                           "m2": "log-odds coefficient",
+                                           "m3": "log-odds coefficient"})
     assert len(fig.axes) == 2
-    pts = next(c for c in top.collections if c.get_gid() == "estimates").get_offsets()
-    assert list(pts[:, 0]) == list(range(coefs.height))
-    assert np.all(np.diff(pts[:, 1]) >= 0)
-    np.testing.assert_allclose(sorted(coefs["estimate"]), pts[:, 1])
-    ticks = {round(y): t.get_text().strip()
-             for y, t in zip(bottom.get_yticks(), bottom.get_yticklabels())}
-    order = coefs.join(meta, on="model").sort("estimate")
-    for attr in ("recognition", "inconsistency", "defiance", "estimator"):
-        marks = next(c for c in bottom.collections if c.get_gid() == f"indicators:{attr}")
-        assert [ticks[round(y)] for y in marks.get_offsets()[:, 1]] == order[attr].to_list()
-    assert {"Recognition", "Inconsistency", "Defiance", "Estimator"} <= set(ticks.values())
+    assert [a.get_title(loc="left") for a in fig.axes] == [
+        "SI rank gap (t−1): linear coefficient", "SI rank gap (t−1): log-odds coefficient"]
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["(3) m3", "(2) m2"]
 
 
-def test_every_figure_carries_provenance(coefs, specs, case_series):
+def test_footer_clear_of_axes_and_title_years_from_data(case_series):
+    """The provenance footer sits below every axis and label; the case title's years are
+    those of the plotted data, not of a hard-coded window."""
+    fig = figures.case_timeline(case_series.filter(pl.col("year") <= 2012), "us_rok",
+                                "si_rank_igo_pagerank_global_l1", ["un_oppose_share"],
+                                "ROK, {years}", provenance=PROV)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    foot = next(t for t in fig.texts if t.get_gid() == "provenance").get_window_extent(renderer)
+    lowest = min(a.get_tightbbox(renderer).y0 for a in fig.axes)
+    assert foot.y1 < lowest
+    assert fig.get_suptitle() == "ROK, 1985–2012"
+
+
+def test_every_figure_carries_provenance(coefs, effects, case_series):
     """Each figure has a caption with the code version and the data versions."""
     figs = [figures.coefficient_plot(coefs, r"^si_", None, "t", provenance=PROV),
-            figures.specification_curve(*specs, r"^si_", provenance=PROV),
+            figures.specification_curve(effects, provenance=PROV),
             figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
                                   ["un_oppose_share"], "t", provenance=PROV)]
     for fig in figs:

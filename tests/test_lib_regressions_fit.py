@@ -25,6 +25,8 @@ PANEL = "derived.alliance_panel"
 def _spec(**kw) -> ModelSpec:
     base = {
         "name": "sim",
+        "title": "Simulated panel",
+        "short": "sim",
         "panel": PANEL,
         "dependent": "y",
         "explanatory": ("x",),
@@ -217,11 +219,12 @@ def test_lags_skip_gaps_and_tidy_all_is_long():
         lags=("v",),
         estimator="ols",
         fixed_effects=(),
-        cluster=None,
+        cluster=(),
     )
     assert prepare(spec, df)["v_l1"].to_list() == [1.0, 3.0]
     res = fit(_spec(), _panel(np.random.default_rng(2), n_dyads=45))
     coefs, stats = tidy_all([res])
     assert coefs.columns[:3] == ["model", "term", "label"] and "p_value_wild" in coefs.columns
     assert stats.columns == ["model", "stat", "value"]
-    assert stats.filter(pl.col("stat") == "se_type")["value"][0] == "Clustered by dyad (k = 45)"
+    assert stats.filter(pl.col("stat") == "se_type")["value"][0] == "Clustered by dyad"
+    assert stats.filter(pl.col("stat") == "clusters:Dyad")["value"][0] == "45"

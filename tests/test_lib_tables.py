@@ -1,4 +1,5 @@
-"""Regression tables: LaTeX/HTML/Markdown/CSV structure, stars, FE rows, provenance (METHODS §8)."""
+"""Regression tables: LaTeX/HTML/Markdown/CSV structure, stars, FE rows, digits, notes, wide
+tables, the robustness summary and provenance (METHODS §8)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipeline.lib.regressions.specs import ESTIMATORS
+from pipeline.lib.table_family import robustness_table
 from pipeline.lib.tables import (
     ESTIMATOR_LABELS,
     latex_escape,
@@ -48,12 +50,13 @@ def stats() -> pl.DataFrame:
     per_model = {
         "m1": {"nobs": "57", "n_clusters": "2", "r2": "0.1234", "loglik": "-30.5", "aic": "65",
                "bic": "70.1", "se_type": "Clustered by dyad (k = 2)", "fixed_effects": "",
-               "estimator": "OLS", "dependent": "UN opposition share",
-               "sample": "US–ROK 1985–2012, US–France 1950–75"},
+               "estimator": "OLS", "dependent": "UN opposition share", "short": "Pooled",
+               "years": "1985–2012", "sample": "US–ROK 1985–2012, US–France 1950–75"},
         "m2": {"nobs": "1234", "n_clusters": "23", "pseudo_r2": "0.2", "loglik": "-300.5",
                "aic": "605", "bic": "640", "se_type": "Clustered by dyad (k = 23)",
-               "fixed_effects": "dyad, year", "estimator": "Logit",
-               "dependent": "UN opposition share", "sample": "US–ROK 1985–2012, US–France 1950–75"},
+               "fixed_effects": "Dyad; Year", "estimator": "Logit", "short": "Logit FE",
+               "years": "1990–2012", "dependent": "UN opposition share",
+               "sample": "US–ROK 1985–2012, US–France 1950–75"},
     }
     return pl.DataFrame([{"model": m, "stat": k, "value": v}
                          for m, d in per_model.items() for k, v in d.items()])
@@ -82,7 +85,7 @@ def test_latex_has_booktabs_rules_and_threeparttable_notes(table):
     notes = tex[tex.index(r"\begin{tablenotes}"):tex.index(r"\end{tablenotes}")]
     assert bottom < tex.index(r"\begin{tablenotes}")
     assert r"\multicolumn{2}{c}{UN opposition share}" in tex
-    assert "Clustered by dyad" in notes
+    assert "clustered by dyad" in notes
 
 
 def test_latex_notes_state_star_thresholds(table, coefs, stats):
@@ -101,15 +104,15 @@ def test_latex_se_in_parentheses_beneath_estimate_in_right_column(table):
     """Each estimate row is followed by its SE in parentheses in the same model column."""
     rows = _tex_rows(table.to_latex())
     i = next(i for i, r in enumerate(rows) if r[0].startswith("CINC ratio"))
-    assert rows[i] == ["CINC ratio", "", "$-$0.000100"]  # small: significant digits, not -0.000
-    assert rows[i + 1] == ["", "", "(0.050)"]
+    assert rows[i] == ["CINC ratio", "", "$-$0.0001"]  # the row's SE sets its precision
+    assert rows[i + 1] == ["", "", "(0.0500)"]
     j = next(i for i, r in enumerate(rows) if r[0].startswith("SI rank"))
     assert rows[j][1:] == ["0.250$^{**}$", "0.310"]
     assert rows[j + 1][1:] == ["(0.100)", "(0.200)"]
     assert rows[j + 2][1:] == ["", "[0.200]"]  # wild bootstrap p-value in brackets
     k = next(i for i, r in enumerate(rows) if r[0] == "Constant")
-    assert rows[k][1:] == ["$-$1.000$^{**}$", "$-$2.200$^{***}$"]
-    assert j < k  # term_order puts the key term first
+    assert rows[k][1:] == ["$-$1.00$^{**}$", "$-$2.20$^{***}$"]
+    assert j < i < k  # term_order puts the key term first; the constant comes last
 
 
 def test_bottom_block_fe_rows_and_statistics(table):
@@ -120,8 +123,9 @@ def test_bottom_block_fe_rows_and_statistics(table):
     assert rows["Observations"] == ["57", "1,234"]
     assert rows["Clusters"] == ["2", "23"]
     assert rows["SE type"] == ["Clustered (dyad)", "Clustered (dyad)"]  # k in the Clusters row
-    assert rows["Log-likelihood"] == ["$-$30.50", "$-$300.50"]
-    assert rows["AIC"] == ["65.00", "605.00"]
+    assert rows["Years"] == ["1985--2012", "1990--2012"]
+    assert rows["Log-likelihood"] == ["$-$30.5", "$-$300.5"]
+    assert rows["AIC"] == ["65.0", "605.0"]
     assert rows["$R^2$"] == ["0.123", ""]
     assert rows["Pseudo $R^2$"] == ["", "0.200"]
     labels = [r[0] for r in _tex_rows(table.to_latex())]
@@ -177,6 +181,7 @@ def test_markdown_structure(table):
     lines = [line for line in md.splitlines() if line.startswith("|")]
     assert {line.count(" | ") for line in lines if not line.startswith("|:")} == {2}
     assert lines[0] == "|  | (1) | (2) |" and lines[1] == "|:---|:---:|:---:|"
+    assert "| *Model* | Pooled | Logit FE |" in lines
     i = next(i for i, line in enumerate(lines) if line.startswith("| SI rank gap"))
     assert lines[i].endswith(r"| 0.250\*\* | 0.310 |")
     assert lines[i + 1] == "|  | (0.100) | (0.200) |"
@@ -254,4 +259,92 @@ def test_estimator_codes_print_as_labels_and_every_code_has_one(coefs, stats):
     t = regression_table(coefs, coded, ["m1", "m2"], PROV, "t")
     rows = {r[0]: r[1:] for r in _tex_rows(t.to_latex())}
     assert rows["Estimator"] == ["OLS (within)", "Negative binomial"]
-    assert set(ESTIMATOR_LABELS) == set(ESTIMATORS)
+    assert set(ESTIMATOR_LABELS) >= set(ESTIMATORS)
+
+
+def _many(k: int, tiny: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """k models of one key term; ``tiny`` gives the key row estimates below 0.001."""
+    scale = 1e-5 if tiny else 1.0
+    coefs = pl.DataFrame({
+        "model": [f"m{i}" for i in range(k)], "term": "x", "label": "Deficit",
+        "estimate": [scale * (0.5 + i / 10) for i in range(k)], "std_error": scale * 0.2,
+        "p_value": 0.02, "p_value_wild": None, "is_key": True,
+        "p_value_rw": [0.04 + i / 100 for i in range(k)]},
+        schema_overrides={"p_value_wild": pl.Float64})
+    stats = pl.DataFrame([{"model": f"m{i}", "stat": s, "value": v} for i in range(k)
+                          for s, v in (("nobs", "100"), ("short", f"spec {i}"),
+                                       ("dependent", "Y"), ("fixed_effects", "Dyad"),
+                                       ("r2", "0.7"), ("r2_within", "0.05"),
+                                       ("sample", "Asymmetric dyads"),
+                                       ("se_type", "Clustered by junior ally"))])
+    return coefs, stats
+
+
+def test_columns_headed_by_short_names_and_dependent_label(table):
+    """Each column carries its spec's short name beneath the dependent variable's label."""
+    rows = _tex_rows(table.to_latex())
+    assert ["", "Pooled", "Logit FE"] in rows
+    assert r"\multicolumn{2}{c}{UN opposition share}" in table.to_latex()
+
+
+def test_consistent_digits_and_rescaled_tiny_rows():
+    """One precision per row (three significant digits on its largest number, at least two on
+    every cell); a row of tiny coefficients is multiplied by 10^3 and says so in its label
+    and the notes."""
+    coefs = pl.DataFrame({"model": ["a", "b"], "term": "x", "label": "Deficit",
+                          "estimate": [0.0000236, -0.009], "std_error": [0.00001, 0.004],
+                          "p_value": [0.5, 0.02]})
+    stats = pl.DataFrame({"model": ["a", "b"], "stat": "dependent", "value": "Y"})
+    rows = _tex_rows(regression_table(coefs, stats, None, PROV, "t").to_latex())
+    row = next(r for r in rows if r[0].startswith("Deficit"))
+    assert row == [r"Deficit ($\times 10^{-3}$)", "0.024", "$-$9.000$^{**}$"]
+    tiny = regression_table(*_many(2, tiny=True), None, PROV, "t").to_markdown()
+    assert "(×10⁻⁶)" in tiny and "| 5.00\\*\\* | 6.00\\*\\* |" in tiny
+    assert "times 10ᵏ" in tiny
+
+
+def test_fe_models_print_within_r2_and_notes_state_things_once():
+    """FE columns print the within R² only; identical sample and SE notes appear once; the
+    key term's raw and Romano-Wolf p-values get their own rows."""
+    t = regression_table(*_many(3), None, PROV, "t")
+    rows = {r[0]: r[1:] for r in _tex_rows(t.to_latex())}
+    assert rows["Within $R^2$"] == ["0.050"] * 3 and "$R^2$" not in rows
+    assert rows["Romano--Wolf p"] == ["0.040", "0.050", "0.060"]
+    assert rows["p, key term"] == ["0.020"] * 3
+    md = t.to_markdown()
+    assert md.count("Asymmetric dyads") == 1 and md.count("clustered by junior ally") == 1
+    coefs, stats = _many(3)
+    stats = stats.with_columns(pl.when((pl.col("model") == "m2") & (pl.col("stat") == "sample"))
+                               .then(pl.lit("Other sample")).otherwise("value").alias("value"))
+    notes = regression_table(coefs, stats, None, PROV, "t").notes
+    assert "Sample: (1)–(2): Asymmetric dyads; (3): Other sample." in notes
+
+
+def test_wide_tables_are_landscape_or_split_never_shrunk():
+    """Seven columns: a sidewaystable at normal size; twelve: two parts of six columns."""
+    seven = regression_table(*_many(7), None, PROV, "Wide").to_latex(standalone=True)
+    assert r"\begin{sidewaystable}" in seven and "resizebox" not in seven
+    assert r"\usepackage{rotating}" in seven
+    twelve = regression_table(*_many(12), None, PROV, "Wider")
+    tex = twelve.to_latex()
+    assert tex.count(r"\begin{table}") == 2 and r"\caption{Wider (continued)}" in tex
+    assert ["", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)"] in _tex_rows(tex)
+    assert twelve.to_html().count('<table class="regression-table">') == 2
+
+
+def test_robustness_summary_lists_raw_and_adjusted_p(tmp_path):
+    """The robustness table has one row per family model, primary first, raw and RW p."""
+    coefs, stats = _many(3)
+    coefs = coefs.with_columns(robustness_family=pl.lit("claim"), std_effect=pl.lit(0.1),
+                               std_effect_low=pl.lit(0.0), std_effect_high=pl.lit(0.2),
+                               p_value_boot=pl.lit(0.03))
+    stats = pl.concat([stats, pl.DataFrame(
+        [{"model": f"m{i}", "stat": s, "value": v} for i in range(3) for s, v in
+         (("family", "UN"), ("estimator", "fe_ols_weighted"), ("primary", str(i == 2)))])])
+    t = robustness_table(coefs, stats, PROV)
+    (name, rows), = t.sections
+    assert name == "Robustness family: claim" and rows[0][0] == "★ spec 2"
+    assert rows[0][2] == "Weighted least squares (within)" and rows[0][-2:] == ["0.020", "0.060"]
+    paths = t.write_all(tmp_path, "robustness")
+    assert set(paths) == {"latex", "latex_standalone", "html", "markdown", "csv"}
+    assert "Romano–Wolf p" in paths["markdown"].read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,17 +13,19 @@ import duckdb
 import polars as pl
 
 from pipeline.lib import figures, tables
+from pipeline.lib.figure_models import SCALES
 from pipeline.lib.provenance import code_version, source_versions
 from pipeline.lib.regressions import ModelSpec
+from pipeline.lib.table_family import robustness_table
 
 WIDE_STATS = {"nobs": pl.Int64, "n_clusters": pl.Int64, "r2": pl.Float64,
-              "pseudo_r2": pl.Float64, "loglik": pl.Float64, "aic": pl.Float64,
-              "se_type": pl.Utf8}
-CASE_PLOTS = {
-    "us_rok": ("Status deficit and defiance: South Korea toward the United States, 1990-2012",
+              "r2_within": pl.Float64, "pseudo_r2": pl.Float64, "loglik": pl.Float64,
+              "aic": pl.Float64, "se_type": pl.Utf8}
+CASE_PLOTS = {  # {years}: the span the plotted data cover (figures.case_timeline)
+    "us_rok": ("Status deficit and defiance: South Korea toward the United States, {years}",
                ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
                 "netify_conflict_share"]),
-    "us_france": ("Status deficit and defiance: France toward the United States, 1955-1975",
+    "us_france": ("Status deficit and defiance: France toward the United States, {years}",
                   ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
                    "copdab_net_coop"]),
 }
@@ -60,13 +63,26 @@ def coefficient_table(coefs: pl.DataFrame, stats: pl.DataFrame) -> pl.DataFrame:
         wide = wide.with_columns((pl.col(col) if col in wide.columns else pl.lit(None))
                                  .cast(pl.Utf8).replace("", None).cast(dtype).alias(col))
     return (coefs.join(wide.select("model", *WIDE_STATS), on="model", how="left")
-            .with_columns(pl.coalesce("r2", "pseudo_r2").alias("r2_or_pseudo_r2"))
+            .with_columns(pl.coalesce("r2_within", "r2", "pseudo_r2").alias("r2_or_pseudo_r2"))
             .rename({"loglik": "log_likelihood"}))
 
 
 def key_terms(specs: list[ModelSpec]) -> dict[str, str]:
-    """The hypothesis term of each model: its first explanatory variable."""
-    return {s.name: s.explanatory[0] for s in specs}
+    """The hypothesis term of each model (``key``, or its first explanatory variable)."""
+    return {s.name: s.key_term for s in specs}
+
+
+def table_groups(specs: list[ModelSpec], fitted: set[str]) -> dict[str, tuple[str, list[str]]]:
+    """Output stem -> (caption, models): a file's fitted models, one table per ``title``."""
+    by_file: dict[str, dict[str, list[str]]] = {}
+    for s in specs:
+        if s.name in fitted and s.source is not None:
+            by_file.setdefault(Path(s.source).stem, {}).setdefault(s.title, []).append(s.name)
+    out = {}
+    for stem, titles in by_file.items():
+        for i, (title, models) in enumerate(titles.items()):
+            out[stem if len(titles) == 1 else f"{stem}_{i + 1}"] = (title, models)
+    return out
 
 
 def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
@@ -84,25 +100,31 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
     tdir.mkdir(parents=True, exist_ok=True)
     fdir.mkdir(parents=True, exist_ok=True)
     fitted = set(coefs["model"].unique().to_list())
-    keys = key_terms(specs)
-    by_file: dict[str, list[str]] = {}
-    for s in specs:
-        if s.name in fitted and s.source is not None:
-            by_file.setdefault(Path(s.source).stem, []).append(s.name)
-    for stem, models in by_file.items():
-        table = tables.regression_table(coefs, stats, models, prov, title=stem.replace("_", " "))
+    keys, by_name = key_terms(specs), {s.name: s for s in specs}
+    for stem, (title, models) in table_groups(specs, fitted).items():
+        order = list(dict.fromkeys(keys[m] for m in models))
+        table = tables.regression_table(coefs, stats, models, prov, title=title,
+                                        term_order=order)
         for fmt, path in table.write_all(tdir, stem).items():
             written[f"table:{stem}:{fmt}"] = path
-        pattern = "|".join(sorted({f"^{keys[m]}$" for m in models}))
-        figures.coefficient_plot(coefs, pattern, models, title=stem.replace("_", " "),
-                                 provenance=prov, path=fdir / f"coefficients_{stem}")
+        pattern = "|".join(f"^{re.escape(t)}$" for t in order)
+        several = len({by_name[m].family for m in models}) > 1  # name the outcome too
+        names = {m: by_name[m].short + (f" · {by_name[m].family}" if several else "")
+                 for m in models}
+        figures.coefficient_plot(coefs, pattern, models, title=title, provenance=prov,
+                                 model_labels=names,
+                                 scales={m: SCALES[by_name[m].link] for m in models},
+                                 path=fdir / f"coefficients_{stem}")
         written[f"figure:coefficients_{stem}"] = fdir / f"coefficients_{stem}.png"
+    if coefs["p_value_rw"].is_not_null().any():
+        for fmt, path in robustness_table(coefs, stats, prov).write_all(tdir, "robustness").items():
+            written[f"table:robustness:{fmt}"] = path
     manifest = out_dir / "PROVENANCE.json"
     manifest.write_text(json.dumps({**prov, "files": file_manifest(con),
                                     "versions": source_versions(con)}, indent=2))
     written["provenance"] = manifest
     written |= _case_figures(con, fdir, prov)
-    written |= _spec_curve(coefs, specs, fitted, fdir, prov)
+    written |= _spec_curve(coefs, stats, specs, fitted, fdir, prov)
     return written
 
 
@@ -116,24 +138,22 @@ def _case_figures(con, fdir: Path, prov: dict) -> dict[str, Path]:
     return out
 
 
-def spec_attributes(spec: ModelSpec) -> dict[str, str]:
-    """Recognition measure, inconsistency variant, defiance measure and estimator of a model."""
-    term = spec.explanatory[0]
-    measure = next((m for m in ("de_indegree", "de_pagerank", "igo_full", "igo_pagerank")
-                    if m in term), "other")
-    variant = ("rank gap" if term.startswith("si_rank") else
-               "residual" if term.startswith("si_resid") else "other")
-    return {"model": spec.name, "recognition": measure, "variant": variant,
-            "defiance": spec.dependent, "estimator": spec.estimator}
-
-
-def _spec_curve(coefs, specs, fitted, fdir: Path, prov: dict) -> dict[str, Path]:
-    meta = pl.DataFrame([spec_attributes(s) for s in specs if s.name in fitted
-                         and s.panel == "derived.alliance_panel"])
-    if meta.height == 0:
+def _spec_curve(coefs, stats, specs, fitted, fdir: Path, prov: dict) -> dict[str, Path]:
+    """Key effects in SD units of every fitted alliance-panel model, grouped by family."""
+    rows = [{"model": s.name, "short": s.short, "primary": s.primary,
+             "family": s.family or s.labels.get(s.dependent, s.dependent)}
+            for s in specs if s.name in fitted and s.panel == "derived.alliance_panel"]
+    meta = pl.DataFrame(rows, schema={"model": pl.Utf8, "short": pl.Utf8,
+                                      "primary": pl.Boolean, "family": pl.Utf8})
+    effects = (coefs.filter(pl.col("is_key"), pl.col("std_effect").is_not_null())
+               .join(meta, on="model", how="inner"))
+    if effects.is_empty():
         return {}
-    keys = pl.DataFrame(list(key_terms(specs).items()), schema=["model", "term"], orient="row")
-    key_rows = coefs.join(keys, on=["model", "term"], how="semi")
-    figures.specification_curve(key_rows.filter(pl.col("model").is_in(meta["model"])), meta,
-                                r"^si_", provenance=prov, path=fdir / "specification_curve")
+    shown = effects["model"].to_list()
+    spans = stats.filter(pl.col("stat") == "years", pl.col("model").is_in(shown),
+                         pl.col("value") != "")["value"].str.split("–")
+    years = (f", {spans.list.first().cast(pl.Int64).min()}–"
+             f"{spans.list.last().cast(pl.Int64).max()}" if spans.len() else "")
+    figures.specification_curve(effects, f"Key effects across specifications{years}",
+                                provenance=prov, path=fdir / "specification_curve")
     return {"figure:specification_curve": fdir / "specification_curve.png"}

@@ -1,18 +1,24 @@
 """Regression tables from tidy estimates: LaTeX, HTML, Markdown and the canonical tidy CSV.
 
-Layout follows METHODS §8: one column per model, (1)…(k), under a dependent-variable header;
-each coefficient carries significance stars and its standard error in parentheses beneath
-(and, when the estimator supplied one, the wild-cluster-bootstrap p-value in brackets); the
-bottom block lists estimator, N, clusters, one "<X> FE" Yes/No row per fixed effect, SE type,
-log-likelihood, AIC, BIC and (pseudo-)R²; the notes state the star thresholds, SE type and
-sample, and a provenance line gives data versions (short sha256), code version and date.
+Layout follows METHODS §8: one column per model, (1)…(k), headed by the model's short name under
+a dependent-variable header; each coefficient carries significance stars and its standard error
+in parentheses beneath (and, when the estimator supplied one, the bootstrap p-value in
+brackets); the constant comes last. Numbers keep three significant digits on the row's largest
+estimate, with the same decimals across the row; a row of tiny coefficients is rescaled (its
+label says "×10⁻³"). The bottom block lists estimator, N, clusters per dimension, one
+"<X> FE" Yes/No row per fixed effect, the estimation years, SE type, log-likelihood, AIC, BIC,
+R² (within R² for fixed-effects models) or pseudo-R², and the key term's raw and Romano-Wolf
+p-values when a robustness family adjusted them. Notes state the star thresholds, SE types,
+sample and weights once (grouped by column where they differ); a provenance line gives data
+versions (short sha256), code version and date. Rendering: :mod:`pipeline.lib.table_render`.
 
 Input contract (``pipeline.lib.regressions``):
 
 - ``coefs``: model, term, label, estimate, std_error, statistic, p_value, conf_low, conf_high,
-  p_value_wild (nullable);
-- ``stats``: long (model, stat, value as text) with nobs, n_clusters, r2 or pseudo_r2, loglik,
-  aic, bic, se_type, fixed_effects ("dyad, year"), estimator, dependent, sample;
+  p_value_wild, and optionally is_key, p_value_rw (nullable);
+- ``stats``: long (model, stat, value as text) with nobs, n_clusters or ``clusters:<name>``,
+  r2, r2_within or pseudo_r2, loglik, aic, bic, se_type, fixed_effects ("Dyad; Year"),
+  estimator, dependent, short, years, sample, weights;
 - ``provenance``: ``{"data": {source: short sha256}, "code": version, "date": "YYYY-MM-DD"}``.
 
 References
@@ -24,271 +30,118 @@ Fear, Simon. 2020. *booktabs: Publication quality tables in LaTeX*. CTAN.
 
 from __future__ import annotations
 
-import html
 import math
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
-STARS = (0.1, 0.05, 0.01)
+from pipeline.lib.table_render import (
+    STARS,
+    RegressionTable,
+    latex_escape,
+    provenance_line,
+    star_note,
+)
+
+__all__ = ["ESTIMATOR_LABELS", "RegressionTable", "latex_escape", "provenance_line",
+           "regression_table", "star_note"]
+
 COEF_COLUMNS = ("model", "term", "estimate", "std_error", "p_value")
-# (stat, row label, kind); the FE rows are inserted after n_clusters
-STAT_ROWS = (("estimator", "Estimator", "text"), ("nobs", "Observations", "int"),
-             ("n_clusters", "Clusters", "int"), ("se_type", "SE type", "text"),
-             ("loglik", "Log-likelihood", "float"), ("aic", "AIC", "float"),
-             ("bic", "BIC", "float"), ("r2", "R²", "r2"), ("pseudo_r2", "Pseudo R²", "r2"))
+INTERCEPTS = ("(Intercept)", "Intercept")
 # the estimator codes of models/*.toml as a paper prints them (other text passes through)
-ESTIMATOR_LABELS = {"ols": "OLS", "logit": "Logit", "poisson": "Poisson",
-                    "negbin": "Negative binomial", "fe_ols": "OLS (within)",
-                    "fe_poisson": "Poisson (FE)"}
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                "²": r"\textsuperscript{2}", "³": r"\textsuperscript{3}", "−": "$-$",
-                "–": "--", "—": "---", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$",
-                "α": r"$\alpha$", "β": r"$\beta$", "θ": r"$\theta$", "→": r"$\rightarrow$"}
-_TEX_RE = re.compile("|".join(map(re.escape, _TEX_SPECIAL)))
-_HTML_STYLE = ("table.regression-table{border-collapse:collapse;font-family:serif}"
-               "table.regression-table caption{font-weight:bold;padding-bottom:4px}"
-               "table.regression-table th,table.regression-table td{padding:1px 10px}"
-               "table.regression-table td{text-align:center}"
-               "table.regression-table th{text-align:left;font-weight:normal}"
-               "table.regression-table thead th.dep,table.regression-table thead th.col"
-               "{text-align:center}"
-               "table.regression-table thead{border-top:2px solid;border-bottom:1px solid}"
-               "table.regression-table tbody.statistics{border-top:1px solid;"
-               "border-bottom:2px solid}"
-               "table.regression-table tfoot td{text-align:left;font-size:smaller}")
+_BASE_LABELS = {"ols": "OLS", "logit": "Logit", "poisson": "Poisson",
+                "negbin": "Negative binomial", "fractional_logit": "Fractional logit",
+                "fe_ols": "OLS (within)", "fe_poisson": "Poisson (FE)",
+                "fe_fractional_logit": "Fractional logit (FE)"}
+_WEIGHTED = {"ols": "Weighted least squares", "fe_ols": "Weighted least squares (within)",
+             "fractional_logit": "Fractional logit, weighted",
+             "fe_fractional_logit": "Fractional logit (FE), weighted"}
+ESTIMATOR_LABELS = {**_BASE_LABELS, **{f"{k}_weighted": v for k, v in _WEIGHTED.items()}}
+SUPERSCRIPT = {3: "⁻³", 6: "⁻⁶", 9: "⁻⁹"}
+STAT_ROWS = (("loglik", "Log-likelihood", "float"), ("aic", "AIC", "float"),
+             ("bic", "BIC", "float"), ("r2", "R²", "r2"), ("r2_within", "Within R²", "r2"),
+             ("pseudo_r2", "Pseudo R²", "r2"), ("alpha", "NB dispersion α", "r2"))
 
 
-WIDE_MODELS = 5  # more model columns than this: the LaTeX tabular is scaled to fit
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX special characters (and a few common Unicode symbols) in plain text."""
-    return _TEX_RE.sub(lambda m: _TEX_SPECIAL[m.group()], str(text))
-
-
-def star_note(stars: tuple[float, ...] = STARS) -> str:
-    """``* p<0.1, ** p<0.05, *** p<0.01`` for the given thresholds, loosest first."""
-    return ", ".join(f"{'*' * (i + 1)} p<{t:g}" for i, t in enumerate(sorted(stars, reverse=True)))
-
-
-def provenance_line(provenance: dict | None) -> str:
-    """One line: ``Data: src sha256:abc…; code <version>; date <date>`` from a provenance dict.
-
-    Accepts ``data`` (or ``data_versions``: source → sha256, shortened to 12 hex digits),
-    ``code`` (or ``code_version``) and ``date``; any other scalar entry is appended as is.
-    """
-    prov = dict(provenance or {})
-    data = prov.pop("data", None) or prov.pop("data_versions", None) or {}
-    code = prov.pop("code", None) or prov.pop("code_version", None)
-    date = prov.pop("date", None)
-    parts = []
-    if data:
-        parts.append("Data: " + ", ".join(f"{k} sha256:{str(v)[:12]}" for k, v in data.items()))
-    if code:
-        parts.append(f"code {code}")
-    if date:
-        parts.append(f"date {date}")
-    parts += [f"{k} {v}" for k, v in prov.items() if v is not None]
-    return "; ".join(parts) + "." if parts else "Provenance not recorded."
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def _stars(p: float | None, stars: tuple[float, ...]) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    return "*" * sum(p < t for t in stars)
+    return "" if _missing(p) else "*" * sum(p < t for t in stars)
 
 
-def _num(x: float | None, digits: int) -> str:
-    """Fixed decimals; a non-zero value that would print as 0.000 keeps ``digits``
-    significant digits instead (per-rank effects are small), so no estimate reads as zero."""
-    if x is None or math.isnan(x):
+def row_format(magnitudes: list[float | None]) -> tuple[int, int]:
+    """(power, decimals) of a coefficient row from each cell's max(|estimate|, |SE|): scale by
+    10^power (a multiple of 3) when the row's largest magnitude is below 0.01; then use the
+    decimals that give the largest three significant digits and every cell at least two, so
+    a row has one precision and no estimate collapses to zero."""
+    finite = [abs(v) for v in magnitudes if not _missing(v) and v != 0]
+    m = max(finite, default=1.0)
+    power = 0
+    while m * 10**power < 0.01 and power < 9:
+        power += 3
+
+    def decimals(v: float, digits: int) -> int:
+        return digits - 1 - math.floor(math.log10(v * 10**power))
+
+    need = max([decimals(m, 3), *(decimals(v, 2) for v in finite)])
+    return power, min(max(need, 1), 6)
+
+
+def _fixed(x: float | None, power: int, decimals: int) -> str:
+    if _missing(x):
         return ""
-    s = f"{x:.{digits}f}"
-    if x != 0 and re.fullmatch(r"-?0\.?0*", s):
-        decimals = digits - 1 - math.floor(math.log10(abs(x)))
-        s = f"{x:.{decimals}f}" if decimals <= 9 else f"{x:.{digits - 1}e}"
+    s = f"{x * 10**power:.{decimals}f}"
     return s[1:] if re.fullmatch(r"-0\.?0*", s) else s
 
 
-def _stat_cell(value: str | None, kind: str, digits: int) -> str:
+def _stat_cell(value: str | None, kind: str) -> str:
     if value is None or str(value).strip().lower() in {"", "nan", "none", "null"}:
         return ""
-    if kind == "text":
-        # The cell holds the short form ("Clustered (dyad)"); the notes keep the full text.
-        return re.sub(r"^Clustered by (\w+) \(k = [\d,]+\).*$", r"Clustered (\1)", str(value))
+    if kind in ("text", "raw"):
+        return str(value)
     x = float(value)
-    if kind == "int":
-        return f"{round(x):,}"
-    return _num(x, 3 if kind == "r2" else 2)
+    return f"{round(x):,}" if kind == "int" else f"{x:,.{3 if kind == 'r2' else 1}f}"
+
+
+def _se_cell(value: str | None) -> str:
+    """The SE-type row's short form; the notes keep the full text."""
+    text = (value or "").split(";")[0]
+    two = re.match(r"Two-way clustered by (.+) and (.+)", text)
+    if two:
+        return f"Two-way ({two[1]} × {two[2]})"
+    one = re.match(r"Clustered by (\w[\w ]*?)(?: \(k = [\d,]+\))?$", text)
+    return f"Clustered ({one[1]})" if one else ("HC1" if "HC1" in text else text)
 
 
 def _fe_list(value: str | None) -> list[str]:
     if not value or value.strip().lower() in {"none", "nan", "no"}:
         return []
-    return [v.strip() for v in value.split(",") if v.strip()]
+    parts = value.split(";") if ";" in value else value.split(",")
+    return [p.strip()[:1].upper() + p.strip()[1:] for p in parts if p.strip()]
 
 
-def _uniform_or_per_model(values: dict[str, str], models: list[str]) -> str:
-    present = {m: v for m, v in values.items() if v}
-    if len(set(present.values())) <= 1:
-        return next(iter(present.values()), "")
-    return "; ".join(f"({models.index(m) + 1}) {v}" for m, v in present.items())
+def _columns(idx: list[int]) -> str:
+    """Column numbers as ranges: [0, 1, 2, 4] -> "(1)–(3), (5)"."""
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"({r[0] + 1})" + (f"–({r[-1] + 1})" if len(r) > 1 else "") for r in runs)
 
 
-@dataclass
-class RegressionTable:
-    """A rendered-once regression table; each ``to_*`` method formats the same cells."""
-
-    title: str
-    models: list[str]
-    dependents: list[str]
-    coef_rows: list[tuple[str, list[tuple[str, str]], list[str], list[str] | None]]
-    stat_rows: list[tuple[str, list[str]]]
-    notes: list[str]
-    provenance: str
-    tidy: pl.DataFrame
-    stars: tuple[float, ...] = STARS
-
-    @property
-    def dep_groups(self) -> list[tuple[str, int, int]]:
-        """Runs of adjacent models sharing a dependent variable: (label, first, last + 1)."""
-        groups: list[tuple[str, int, int]] = []
-        for i, dep in enumerate(self.dependents):
-            if groups and groups[-1][0] == dep:
-                groups[-1] = (dep, groups[-1][1], i + 1)
-            else:
-                groups.append((dep, i, i + 1))
-        return groups
-
-    @property
-    def col_labels(self) -> list[str]:
-        return [f"({i + 1})" for i in range(len(self.models))]
-
-    def to_latex(self, standalone: bool = False, label: str | None = None) -> str:
-        """booktabs tabular in a threeparttable; ``standalone`` wraps a compilable article."""
-        k, e = len(self.models), latex_escape
-
-        def est(num: str, stars: str) -> str:
-            num = num.replace("-", "$-$", 1)
-            return num + (f"$^{{{stars}}}$" if stars else "")
-
-        def row(cells: list[str]) -> str:
-            return " & ".join(cells) + r" \\"
-
-        # Wide tables (many models) are scaled to the text width (graphicx) so they fit a page;
-        # the box must hold the whole threeparttable, which needs its tabular unboxed.
-        wide = k > WIDE_MODELS
-        out = [r"\begin{table}[htbp]", r"\centering"]
-        out += [r"\resizebox{\linewidth}{!}{%"] if wide else []
-        out += [r"\begin{threeparttable}",
-               rf"\caption{{{e(self.title)}}}"] + ([rf"\label{{{label}}}"] if label else [])
-        out += [rf"\begin{{tabular}}{{l{'c' * k}}}", r"\toprule",
-                row([""] + [rf"\multicolumn{{{b - a}}}{{c}}{{{e(d)}}}"
-                            for d, a, b in self.dep_groups]),
-                " ".join(rf"\cmidrule(lr){{{a + 2}-{b + 1}}}" for _, a, b in self.dep_groups),
-                row(["", *self.col_labels]), r"\midrule"]
-        for lab, ests, ses, wild in self.coef_rows:
-            out += [row([e(lab), *(est(n, s) for n, s in ests)]), row(["", *ses])]
-            out += [row(["", *wild])] if wild else []
-        out.append(r"\midrule")
-        out += [row([e(lab).replace(r"\textsuperscript{2}", "$^2$").replace("R$^2$", "$R^2$"),
-                     *(re.sub(r"^-(?=\d)", "$-$", e(c)) for c in cells)])
-                for lab, cells in self.stat_rows]
-        out += [r"\bottomrule", r"\end{tabular}", r"\begin{tablenotes}[flushleft]",
-                r"\footnotesize\raggedright", rf"\item[] \textit{{Notes:}} {self._tex_notes()}",
-                rf"\item[] \textit{{Provenance:}} {e(self.provenance)}", r"\end{tablenotes}",
-                r"\end{threeparttable}"] + (["}"] if wide else []) + [r"\end{table}"]
-        if standalone:
-            # no T1 fontenc: without cm-super it makes pdflatex generate bitmap fonts in $HOME
-            page = "landscape,margin=1.5cm" if wide else "margin=2cm"
-            out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}",
-                   r"\usepackage{booktabs}", r"\usepackage{graphicx}",
-                   rf"\usepackage[{page}]{{geometry}}",
-                   r"\usepackage{threeparttable}", r"\begin{document}", *out, r"\end{document}"]
-        return "\n".join(out) + "\n"
-
-    def _tex_notes(self) -> str:
-        star = ", ".join(f"$^{{{'*' * (i + 1)}}}$\\,$p<{t:g}$" for i, t in enumerate(self.stars))
-        return " ".join([star + "."] + [latex_escape(n) for n in self.notes[1:]])
-
-    def to_html(self, standalone: bool = False) -> str:
-        """An HTML ``<table>`` (SE rows beneath estimates); ``standalone`` adds a full page."""
-        e, k = html.escape, len(self.models)
-
-        def est(num: str, stars: str) -> str:
-            return e(num.replace("-", "−", 1)) + (f"<sup>{stars}</sup>" if stars else "")
-
-        def row(head: str, cells: list[str], cls: str = "") -> str:
-            attr = f' class="{cls}"' if cls else ""
-            return f"<tr{attr}><th scope=\"row\">{head}</th>" + "".join(
-                f"<td>{c}</td>" for c in cells) + "</tr>"
-
-        out = ['<table class="regression-table">', f"<caption>{e(self.title)}</caption>",
-               "<thead>", "<tr><th></th>" + "".join(
-                   f'<th class="dep" colspan="{b - a}">{e(d)}</th>' for d, a, b in self.dep_groups)
-               + "</tr>", "<tr><th></th>" + "".join(
-                   f'<th class="col">{c}</th>' for c in self.col_labels) + "</tr>", "</thead>",
-               '<tbody class="coefficients">']
-        for lab, ests, ses, wild in self.coef_rows:
-            out += [row(e(lab), [est(n, s) for n, s in ests], "estimate"),
-                    row("", [e(s) for s in ses], "se")]
-            out += [row("", [e(w) for w in wild], "wild")] if wild else []
-        out += ["</tbody>", '<tbody class="statistics">']
-        out += [row(e(lab), [e(c) for c in cells]) for lab, cells in self.stat_rows]
-        out += ["</tbody>", "<tfoot>",
-                f'<tr><td colspan="{k + 1}"><em>Notes:</em> {e(" ".join(self.notes))}</td></tr>',
-                f'<tr><td colspan="{k + 1}"><em>Provenance:</em> {e(self.provenance)}</td></tr>',
-                "</tfoot>", "</table>"]
-        body = "\n".join(out)
-        if standalone:
-            body = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-                    f"<title>{e(self.title)}</title>\n<style>{_HTML_STYLE}</style>\n</head>\n"
-                    f"<body>\n{body}\n</body>\n</html>")
-        return body + "\n"
-
-    def to_markdown(self) -> str:
-        """A pipe table: estimate rows with SE rows beneath, then the statistics block."""
-        def esc(s: str) -> str:
-            return s.replace("|", r"\|").replace("*", r"\*")
-
-        def row(cells: list[str]) -> str:
-            return "| " + " | ".join(cells) + " |"
-
-        k = len(self.models)
-        out = [f"**{esc(self.title)}**", "", row(["", *self.col_labels]),
-               "|:---" + "|:---:" * k + "|",
-               row(["*Dependent variable*", *(esc(d) for d in self.dependents)])]
-        for lab, ests, ses, wild in self.coef_rows:
-            out += [row([esc(lab), *(n + esc(s) for n, s in ests)]), row(["", *ses])]
-            out += [row(["", *wild])] if wild else []
-        out.append(row([""] * (k + 1)))
-        out += [row([esc(lab), *map(esc, cells)]) for lab, cells in self.stat_rows]
-        out += ["", "*Notes:* " + esc(" ".join(self.notes)), "",
-                "*Provenance:* " + esc(self.provenance)]
-        return "\n".join(out) + "\n"
-
-    def to_csv(self) -> str:
-        """The tidy long form: one row per model × coefficient, statistic or provenance entry."""
-        return self.tidy.write_csv()
-
-    def write_all(self, directory: str | Path, stem: str) -> dict[str, Path]:
-        """Write ``stem.tex`` (fragment), ``stem_standalone.tex``, ``.html``, ``.md``, ``.csv``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        texts = {"latex": (f"{stem}.tex", self.to_latex(label=f"tab:{stem}")),
-                 "latex_standalone": (f"{stem}_standalone.tex", self.to_latex(standalone=True)),
-                 "html": (f"{stem}.html", self.to_html(standalone=True)),
-                 "markdown": (f"{stem}.md", self.to_markdown()),
-                 "csv": (f"{stem}.csv", self.to_csv())}
-        paths = {}
-        for fmt, (name, text) in texts.items():
-            paths[fmt] = directory / name
-            paths[fmt].write_text(text, encoding="utf-8")
-        return paths
+def grouped(values: dict[str, str], models: list[str]) -> str:
+    """One text if all columns share it, else each distinct text once with its columns."""
+    texts = list(dict.fromkeys(v for m in models if (v := values.get(m))))
+    if not texts:
+        return ""
+    if len(texts) == 1 and all(values.get(m) for m in models):
+        return texts[0]
+    return "; ".join(f"{_columns([i for i, m in enumerate(models) if values.get(m) == t])}: {t}"
+                     for t in texts)
 
 
 def _tidy(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str], dependents: list[str],
@@ -312,15 +165,67 @@ def _tidy(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str], dependent
     prov_df = pl.DataFrame({"section": ["provenance"] * len(entries),
                             "name": [n for n, _ in entries], "value": [v for _, v in entries]},
                            schema={"section": pl.Utf8, "name": pl.Utf8, "value": pl.Utf8})
-    order = ["section", "model", "column", "dependent", "name", "label", "estimate", "std_error",
-             "statistic", "p_value", "p_value_wild", "conf_low", "conf_high", "stars", "value"]
+    order = ["section", "model", "column", "dependent", "name", "label", "is_key", "estimate",
+             "std_error", "statistic", "p_value", "p_value_wild", "p_value_boot", "p_value_rw",
+             "conf_low", "conf_high", "std_effect", "std_effect_low", "std_effect_high",
+             "stars", "value"]
     out = pl.concat([coef, stat, prov_df], how="diagonal_relaxed")
     return out.select([c for c in order if c in out.columns])
 
 
+def _coef_rows(coefs: pl.DataFrame, models: list[str], terms: list[str],
+               stars: tuple[float, ...]) -> tuple[list, bool]:
+    by_cell = {(r["model"], r["term"]): r for r in coefs.to_dicts()}
+    rows, scaled = [], False
+    for term in terms:
+        cells = [by_cell.get((m, term)) for m in models]
+        label = next((c["label"] for c in cells if c and c["label"]), term)
+        power, dec = row_format([max(abs(c["estimate"]), abs(c["std_error"] or 0)) for c in cells
+                                 if c and not _missing(c["estimate"])])
+        if power:
+            label, scaled = f"{label} (×10{SUPERSCRIPT[power]})", True
+        ests = [(_fixed(c["estimate"], power, dec), _stars(c["p_value"], stars)) if c
+                else ("", "") for c in cells]
+        ses = [f"({_fixed(c['std_error'], power, dec)})" if c and not _missing(c["std_error"])
+               else "" for c in cells]
+        wild = [f"[{c['p_value_wild']:.3f}]" if c and not _missing(c["p_value_wild"]) else ""
+                for c in cells]
+        rows.append((label, ests, ses, wild if any(wild) else None))
+    return rows, scaled
+
+
+def _stat_rows(value: dict, models: list[str], coefs: pl.DataFrame) -> list:
+    cell = {m: {s: v for (mm, s), v in value.items() if mm == m} for m in models}
+    rows = [("Estimator", [ESTIMATOR_LABELS.get(c, c) for c in
+                           (_stat_cell(cell[m].get("estimator"), "text") for m in models)]),
+            ("Observations", [_stat_cell(cell[m].get("nobs"), "int") for m in models])]
+    dims = list(dict.fromkeys(s for m in models for s in cell[m] if s.startswith("clusters:")))
+    rows += [(f"Clusters ({d.split(':', 1)[1].strip().lower()})",
+              [_stat_cell(cell[m].get(d), "int") for m in models]) for d in dims]
+    if not dims:
+        rows.append(("Clusters", [_stat_cell(cell[m].get("n_clusters"), "int") for m in models]))
+    fes = {m: _fe_list(cell[m].get("fixed_effects")) for m in models}
+    rows += [(f"{f} FE", ["Yes" if f in fes[m] else "No" for m in models])
+             for f in dict.fromkeys(f for m in models for f in fes[m])]
+    rows += [("Years", [_stat_cell(cell[m].get("years"), "raw") for m in models]),
+             ("SE type", [_se_cell(cell[m].get("se_type")) for m in models])]
+    for stat, label, kind in STAT_ROWS:
+        cells = [_stat_cell(cell[m].get(stat), kind) for m in models]
+        if stat == "r2":  # a fixed-effects model reports its within R² instead
+            cells = ["" if fes[m] and cell[m].get("r2_within") else c
+                     for m, c in zip(models, cells)]
+        rows.append((label, cells))
+    if "p_value_rw" in coefs.columns and coefs["p_value_rw"].is_not_null().any():
+        key = {r["model"]: r for r in coefs.filter(pl.col("is_key")).to_dicts()}
+        for col, label in (("p_value", "p, key term"), ("p_value_rw", "Romano–Wolf p")):
+            rows.append((label, [f"{key[m][col]:.3f}" if m in key and not _missing(key[m][col])
+                                 else "" for m in models]))
+    return [(lab, cells) for lab, cells in rows if any(cells)]
+
+
 def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str] | None,
                      provenance: dict | None, title: str, stars: tuple[float, ...] = STARS,
-                     term_order: list[str] | None = None, digits: int = 3) -> RegressionTable:
+                     term_order: list[str] | None = None) -> RegressionTable:
     """Assemble a METHODS §8 regression table from tidy estimates and fit statistics.
 
     Parameters
@@ -332,13 +237,12 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
     provenance
         ``{"data": {source: sha256}, "code": version, "date": date}``.
     title
-        Table caption.
+        Table caption (the spec files' ``title``).
     stars
         p-value thresholds; a coefficient gets one star per threshold its p-value is below.
     term_order
-        Terms shown first, in this order; other terms follow in order of appearance.
-    digits
-        Decimals for estimates and standard errors.
+        Terms shown first, in this order; other terms follow in order of appearance, and the
+        constant comes last.
 
     Returns
     -------
@@ -348,12 +252,10 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
     missing = [c for c in COEF_COLUMNS if c not in coefs.columns]
     if missing:
         raise ValueError(f"coefs lacks columns {missing}")
-    if "label" not in coefs.columns:
-        coefs = coefs.with_columns(pl.lit(None, pl.Utf8).alias("label"))
-    if "p_value_wild" not in coefs.columns:
-        coefs = coefs.with_columns(pl.lit(None, pl.Float64).alias("p_value_wild"))
-    models = list(models) if models is not None else coefs["model"].unique(maintain_order=True)
-    models = list(models)
+    for col, dtype in (("label", pl.Utf8), ("p_value_wild", pl.Float64), ("is_key", pl.Boolean)):
+        if col not in coefs.columns:
+            coefs = coefs.with_columns(pl.lit(None, dtype).alias(col))
+    models = list(models if models is not None else coefs["model"].unique(maintain_order=True))
     unknown = set(models) - set(coefs["model"].unique())
     if unknown:
         raise ValueError(f"models not in coefs: {sorted(unknown)}")
@@ -362,46 +264,34 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
     stats = stats.filter(pl.col("model").is_in(models)).with_columns(pl.col("value").cast(pl.Utf8))
     value = {(r["model"], r["stat"]): r["value"] for r in stats.to_dicts()}
     dependents = [value.get((m, "dependent")) or "" for m in models]
+    shorts = [value.get((m, "short")) or "" for m in models]
 
     terms = coefs["term"].unique(maintain_order=True).to_list()
-    terms = [t for t in (term_order or []) if t in terms] + [
-        t for t in terms if t not in (term_order or [])]
-    by_cell = {(r["model"], r["term"]): r for r in coefs.to_dicts()}
-    any_wild = coefs["p_value_wild"].is_not_null().any()
-    coef_rows = []
-    for term in terms:
-        cells = [by_cell.get((m, term)) for m in models]
-        label = next((c["label"] for c in cells if c and c["label"]), term)
-        ests = [(_num(c["estimate"], digits), _stars(c["p_value"], stars)) if c else ("", "")
-                for c in cells]
-        ses = [f"({_num(c['std_error'], digits)})" if c and c["std_error"] is not None else ""
-               for c in cells]
-        wild = [f"[{_num(c['p_value_wild'], 3)}]" if c and c["p_value_wild"] is not None else ""
-                for c in cells]
-        coef_rows.append((label, ests, ses, wild if any(wild) else None))
+    first = [t for t in (term_order or []) if t in terms]
+    terms = first + [t for t in terms if t not in first and t not in INTERCEPTS] + [
+        t for t in terms if t in INTERCEPTS and t not in first]
+    coef_rows, scaled = _coef_rows(coefs, models, terms, stars)
+    stat_rows = _stat_rows(value, models, coefs)
 
-    fes = {m: _fe_list(value.get((m, "fixed_effects"))) for m in models}
-    fe_names = list(dict.fromkeys(f for m in models for f in fes[m]))
-    stat_rows = []
-    for stat, label, kind in STAT_ROWS:
-        cells = [_stat_cell(value.get((m, stat)), kind, digits) for m in models]
-        if stat == "estimator":
-            cells = [ESTIMATOR_LABELS.get(c, c) for c in cells]
-        if any(cells):
-            stat_rows.append((label, cells))
-        if stat == "n_clusters":
-            stat_rows += [(f"{f[:1].upper()}{f[1:]} FE", ["Yes" if f in fes[m] else "No"
-                                                          for m in models]) for f in fe_names]
-    se_types = {m: value.get((m, "se_type")) or "" for m in models}
-    samples = {m: value.get((m, "sample")) or "" for m in models}
+    def per_model(stat: str) -> dict[str, str]:
+        return {m: value.get((m, stat)) or "" for m in models}
+
     notes = [star_note(stars) + "."]
-    if any(se_types.values()):
-        notes.append(f"Standard errors in parentheses: {_uniform_or_per_model(se_types, models)}.")
-    if any_wild:
-        notes.append("Wild cluster bootstrap p-values in brackets.")
-    if any(samples.values()):
-        notes.append(f"Sample: {_uniform_or_per_model(samples, models)}.")
-    return RegressionTable(title=title, models=models, dependents=dependents,
+    se_text = {m: t[:1].lower() + t[1:] for m, t in per_model("se_type").items() if t}
+    if se := grouped(se_text, models):
+        notes.append(f"Standard errors in parentheses{':' if se.startswith('(') else ','} {se}.")
+    if coefs["p_value_wild"].is_not_null().any():
+        notes.append("Bootstrap p-values in brackets.")
+    if any(lab == "Romano–Wolf p" for lab, _ in stat_rows):
+        notes.append("Romano–Wolf p: the key term's step-down p-value adjusted across its "
+                     "robustness family (cluster score bootstrap shared by the family).")
+    if scaled:
+        notes.append("Rows marked ×10⁻ᵏ show coefficients and standard errors times 10ᵏ.")
+    if sample := grouped(per_model("sample"), models):
+        notes.append(f"Sample: {sample}.")
+    if weights := grouped(per_model("weights"), models):
+        notes.append(f"Weighted by: {weights}.")
+    return RegressionTable(title=title, models=models, dependents=dependents, shorts=shorts,
                            coef_rows=coef_rows, stat_rows=stat_rows, notes=notes,
                            provenance=provenance_line(provenance),
                            tidy=_tidy(coefs, stats, models, dependents, provenance, stars),

@@ -1,8 +1,10 @@
 """One ``models/<file>`` asset per TOML specification file in ``models/`` (a new file adds an
-asset with no code change), the tidy ``models/coefficients`` table and the paper outputs."""
+asset with no code change), the tidy ``models/coefficients`` table with Romano-Wolf p-values
+across robustness families, and the paper outputs."""
 
 import base64
 import io
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -11,8 +13,20 @@ import polars as pl
 from pipeline.defs.resources import Warehouse
 from pipeline.lib import exports, figures
 from pipeline.lib import warehouse as wh
+from pipeline.lib.figure_models import SCALES
 from pipeline.lib.paths import MODELS_DIR, derived_dir
-from pipeline.lib.regressions import SpecError, parse_file, run_specs, tidy_all
+from pipeline.lib.regressions import (
+    BootInput,
+    ModelSpec,
+    SpecError,
+    boot_table,
+    family_pvalues,
+    load_specs,
+    parse_file,
+    run_specs,
+    tidy_all,
+    with_family_pvalues,
+)
 from pipeline.lib.regressions.specs import PANELS
 
 GROUP = "models"
@@ -23,6 +37,11 @@ def spec_files() -> list[Path]:
     return sorted(MODELS_DIR.glob("*.toml"))
 
 
+def file_specs(path: Path) -> list[ModelSpec]:
+    """The models of one file, validated with all files (labels, primary, families)."""
+    return [s for s in load_specs(MODELS_DIR) if s.source == path]
+
+
 def _file_deps(path: Path) -> tuple[list[dg.AssetKey], str]:
     """Upstream panels of a spec file and its description (its leading comment block)."""
     head = [ln.lstrip("# ").rstrip() for ln in path.read_text().splitlines()
@@ -31,7 +50,7 @@ def _file_deps(path: Path) -> tuple[list[dg.AssetKey], str]:
         specs = parse_file(path)
     except SpecError:
         return PANEL_KEYS, " ".join(head)  # the failure is reported when it is materialized
-    tables = {s.panel for s in specs} | {s.join["table"] for s in specs if s.join}
+    tables = {s.panel for s in specs} | {s.join.table for s in specs if s.join}
     return [dg.AssetKey(t.split(".")) for t in sorted(tables)], " ".join(head)
 
 
@@ -41,18 +60,14 @@ def _png_md(fig) -> str:
     return f"![coefficients](data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()})"
 
 
-def _model_metadata(stem: str, coefs: pl.DataFrame, stats: pl.DataFrame, keys: dict,
+def _model_metadata(specs: list[ModelSpec], coefs: pl.DataFrame, stats: pl.DataFrame,
                     skipped: dict) -> dict:
     wide = exports.coefficient_table(coefs, stats)
-    lines = []
-    for model, term in keys.items():
-        row = wide.filter(pl.col("model") == model, pl.col("term") == term)
-        if row.height:
-            r = row.row(0, named=True)
-            lines.append(f"| {model} | {r['nobs']} | {r['estimate']:.4g} | "
-                         f"[{r['conf_low']:.4g}, {r['conf_high']:.4g}] | {r['p_value']:.3g} |")
+    keys = wide.filter(pl.col("is_key"))
+    lines = [f"| {r['model']} | {r['nobs']} | {r['estimate']:.4g} | [{r['conf_low']:.4g}, "
+             f"{r['conf_high']:.4g}] | {r['p_value']:.3g} |" for r in keys.to_dicts()]
     meta = {
-        "models_fitted": len(set(coefs["model"].to_list())),
+        "models_fitted": coefs["model"].n_unique(),
         "models_skipped": len(skipped),
         "key_coefficients": dg.MetadataValue.md(
             "| model | N | key coefficient | 95% CI | p |\n|---|---|---|---|---|\n"
@@ -64,9 +79,13 @@ def _model_metadata(stem: str, coefs: pl.DataFrame, stats: pl.DataFrame, keys: d
     if skipped:
         meta["skipped"] = dg.MetadataValue.md(
             "\n".join(f"- `{m}`: {why}" for m, why in skipped.items()))
-    if coefs.height:
-        pattern = "|".join(sorted({f"^{t}$" for t in keys.values()}))
-        fig = figures.coefficient_plot(coefs, pattern, sorted(set(coefs["model"])), title=stem)
+    fitted = [s for s in specs if s.name not in skipped]
+    if coefs.height and fitted:
+        pattern = "|".join(sorted({f"^{re.escape(s.key_term)}$" for s in fitted}))
+        fig = figures.coefficient_plot(coefs, pattern, [s.name for s in fitted],
+                                       title=fitted[0].title,
+                                       model_labels={s.name: s.short for s in fitted},
+                                       scales={s.name: SCALES[s.link] for s in fitted})
         meta["figure"] = dg.MetadataValue.md(_png_md(fig))
     return meta
 
@@ -80,26 +99,31 @@ def build_model_asset(path: Path) -> dg.AssetsDefinition:
               metadata={"spec_file": dg.MetadataValue.path(str(path))})
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         try:
-            specs = parse_file(path)
+            specs = file_specs(path)
         except SpecError as err:
             raise dg.Failure(description=f"malformed model specification: {err}") from err
         fits, skipped = run_specs(specs, warehouse.con)
         for model, why in skipped.items():
             context.log.warning(f"{model} not estimated: {why}")
-        coefs, stats = tidy_all(fits)
+        coefs, stats = tidy_all(fits, families=False)  # families span files: see coefficients
         stats = pl.concat([stats, pl.DataFrame(
             {"model": list(skipped), "stat": ["skipped"] * len(skipped),
              "value": list(skipped.values())}, schema=stats.schema)])
         wh.write_table(warehouse.con, "models", f"fit_{stem}", coefs)
         wh.write_table(warehouse.con, "models", f"stats_{stem}", stats)
-        keys = {s.name: s.explanatory[0] for s in specs if s.name not in skipped}
-        return dg.MaterializeResult(
-            metadata=_model_metadata(stem, coefs, stats, keys, skipped))
+        wh.write_table(warehouse.con, "models", f"boot_{stem}", boot_table(fits))
+        return dg.MaterializeResult(metadata=_model_metadata(specs, coefs, stats, skipped))
 
     return _asset
 
 
 MODEL_ASSETS = [build_model_asset(p) for p in spec_files()]
+
+
+def _stack(con, prefix: str, stems: list[str], empty: pl.DataFrame | None = None) -> pl.DataFrame:
+    frames = [wh.read_table(con, "models", f"{prefix}_{s}") for s in stems
+              if wh.table_exists(con, "models", f"{prefix}_{s}")]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else empty
 
 
 @dg.asset(key=["models", "coefficients"], group_name=GROUP, kinds={"duckdb"},
@@ -108,14 +132,16 @@ MODEL_ASSETS = [build_model_asset(p) for p in spec_files()]
                                          blocking=True, description="Each fitted model has a "
                                          "row per term; no estimate is NULL.")])
 def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Tidy estimates of every shipped model with its fit statistics (METHODS §8): model,
-    term, estimate, std_error, statistic, p_value, 95% interval, N, clusters, R² or pseudo-R²,
-    log-likelihood, AIC and SE type."""
+    """Tidy estimates of every shipped model with its fit statistics (METHODS §8) and the
+    Romano-Wolf p-values of each robustness family's key terms (METHODS §7)."""
     con = warehouse.con
-    stems = [p.stem for p in spec_files()
-             if wh.table_exists(con, "models", f"fit_{p.stem}")]
-    coefs = pl.concat([wh.read_table(con, "models", f"fit_{s}") for s in stems])
-    stats = pl.concat([wh.read_table(con, "models", f"stats_{s}") for s in stems])
+    stems = [p.stem for p in spec_files() if wh.table_exists(con, "models", f"fit_{p.stem}")]
+    coefs, stats = _stack(con, "fit", stems), _stack(con, "stats", stems)
+    boot = _stack(con, "boot", stems, BootInput.empty_frame())
+    members = dict(stats.filter(pl.col("stat") == "robustness_family", pl.col("value") != "")
+                   .select("model", "value").iter_rows())
+    adjusted = family_pvalues(boot, members)
+    coefs = with_family_pvalues(coefs, adjusted).select(coefs.columns)
     table = exports.coefficient_table(coefs, stats)
     wh.write_table(con, "models", "coefficients", table)
     wh.write_table(con, "models", "fit_stats", stats)
@@ -123,7 +149,8 @@ def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     return dg.MaterializeResult(
         metadata={"dagster/row_count": table.height,
                   "models": table["model"].n_unique(),
-                  "skipped_models": stats.filter(pl.col("stat") == "skipped").height},
+                  "skipped_models": stats.filter(pl.col("stat") == "skipped").height,
+                  "family_adjusted": adjusted.height},
         check_results=[dg.AssetCheckResult(check_name="every_term_present", passed=missing == 0,
                                            metadata={"null_estimates": missing})])
 
@@ -131,8 +158,8 @@ def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
 @dg.asset(key=["models", "paper_outputs"], group_name=GROUP, kinds={"matplotlib", "latex"},
           deps=[dg.AssetKey(["models", "coefficients"]), dg.AssetKey(["derived", "case_series"])])
 def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables and figures
-    (PNG, PDF) under data/derived/figures, each with data and code versions."""
+    """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
+    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions."""
     written = exports.export_all(warehouse.con, derived_dir())
     return dg.MaterializeResult(metadata={
         "files": len(written),

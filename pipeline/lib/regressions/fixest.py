@@ -3,7 +3,9 @@
 pyfixest's CRV1 covariance uses ``c = G/(G-1) * (N-1)/(N-K)`` and t with G-1 degrees of
 freedom. With ``k_fixef="nonnested"`` (default), a fixed effect nested in the cluster variable
 adds one parameter (as an intercept would), not its number of levels: a dyad FE clustered by
-dyad gives K = #coefficients + 1 (verified in tests/test_lib_regressions_fit.py).
+dyad gives K = #coefficients + 1 (verified in tests/test_lib_regressions_fit.py). Two-way
+clustering (``"junior+senior"``) scales every term by min(G)/(min(G)-1). ``weights`` make
+``feols`` weighted least squares; products such as ``senior^year`` arrive as built columns.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from scipy.special import gammaln
 from pipeline.lib.regressions.errors import ModelError
 from pipeline.lib.regressions.frames import OFFSET
 from pipeline.lib.regressions.specs import ModelSpec
-from pipeline.lib.regressions.validate import n_parameters
+from pipeline.lib.regressions.validate import check, n_parameters
 
 
 def formula(spec: ModelSpec) -> str:
-    return f"{spec.dependent} ~ {' + '.join(spec.regressors)} | {' + '.join(spec.fixed_effects)}"
+    return f"{spec.dependent} ~ {' + '.join(spec.regressors)} | {' + '.join(spec.fe_columns)}"
+
+
+def vcov_arg(spec: ModelSpec) -> dict | str:
+    return {"CRV1": "+".join(spec.cluster)} if spec.cluster else "hetero"
 
 
 def fit_fixest(spec: ModelSpec, df: pl.DataFrame):
@@ -36,25 +42,37 @@ def fit_fixest(spec: ModelSpec, df: pl.DataFrame):
     """
     import pyfixest as pf
 
-    vcov = {"CRV1": spec.cluster} if spec.cluster else "hetero"
-    pdf = df.to_pandas()
+    vcov = vcov_arg(spec)
+    # LSMR (pyfixest's "within" backend) instead of the default alternating projections: on
+    # dyad and senior × year effects it is ~40x faster and converges tighter (measured)
+    demeaner = pf.LsmrDemeaner(fixef_atol=1e-10, fixef_btol=1e-10)
+    cols = [spec.dependent, *spec.explanatory, *spec.controls, *spec.time_terms,
+            *spec.fe_columns, *spec.cluster, spec.weights, OFFSET if spec.exposure else None]
+    pdf = df.select(list(dict.fromkeys(c for c in cols if c))).to_pandas()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             if spec.estimator == "fe_ols":
-                fit = pf.feols(formula(spec), data=pdf, vcov=vcov)
+                fit = pf.feols(formula(spec), data=pdf, vcov=vcov, weights=spec.weights,
+                               demeaner=demeaner)
             else:
-                fit = pf.fepois(
-                    formula(spec), data=pdf, vcov=vcov, offset=OFFSET if spec.exposure else None
-                )
+                fit = pf.fepois(formula(spec), data=pdf, vcov=vcov, demeaner=demeaner,
+                                offset=OFFSET if spec.exposure else None)
         except (ValueError, RuntimeError, np.linalg.LinAlgError) as err:
             raise ModelError(spec.name, f"pyfixest failed: {str(err).strip()[:200]}") from err
-    dropped = [t for t in spec.explanatory if t not in fit.coef().index]
+    dropped = [t for t in spec.regressors if t not in fit.coef().index]
     if dropped:
         raise ModelError(spec.name, f"{dropped} absorbed by the fixed effects (collinear)")
     if not np.all(np.isfinite(fit.se().to_numpy())):
         raise ModelError(spec.name, "non-finite standard errors")
+    if int(fit._N) != df.height:
+        raise ModelError(spec.name, f"pyfixest kept {fit._N} of {df.height} checked rows")
     return fit
+
+
+def fitted_mean(fit) -> np.ndarray:
+    """Fitted E[y] (with the fixed effects and any offset)."""
+    return np.asarray(fit._Y_hat_response, dtype=float).ravel()
 
 
 def fixest_table(fit) -> pl.DataFrame:
@@ -73,17 +91,22 @@ def fixest_table(fit) -> pl.DataFrame:
 
 
 def fixest_stats(spec: ModelSpec, fit, df: pl.DataFrame) -> dict:
-    """nobs, R² (within), log-likelihood and AIC/BIC counting absorbed FE levels as parameters."""
-    y = np.asarray(fit._Y).ravel()
-    n = int(fit._N)
-    used = df.filter(pl.col(spec.dependent).is_not_null())  # parameter count on fitted rows
-    k = n_parameters(spec, used) - len(spec.regressors) + len(fit.coef())
+    """nobs, R² and within R², log-likelihood and AIC/BIC counting absorbed FE levels.
+
+    The log-likelihood is computed from the real outcome of the estimation rows (pyfixest's
+    ``_Y`` holds the demeaned, transformed response): Gaussian at the ML variance for
+    ``fe_ols`` (with weights, as statsmodels' WLS), Poisson for ``fe_poisson``.
+    """
+    y = df[spec.dependent].to_numpy().astype(float)
+    mu = fitted_mean(fit)
+    n = len(y)
+    k = n_parameters(spec, df) - len(spec.regressors) + len(fit.coef())
     if spec.estimator == "fe_ols":
-        rss = float(np.sum(np.asarray(fit._u_hat).ravel() ** 2))
-        loglik = -n / 2 * (np.log(2 * np.pi * rss / n) + 1)
+        w = df[spec.weights].to_numpy().astype(float) if spec.weights else np.ones(n)
+        rss = float(np.sum(w * (y - mu) ** 2))
+        loglik = -n / 2 * (np.log(2 * np.pi * rss / n) + 1) + 0.5 * np.sum(np.log(w))
         stats = {"r2": float(fit._r2), "r2_within": float(fit._r2_within)}
     else:
-        mu = np.asarray(fit._Y_hat_response).ravel()
         loglik = float(np.sum(y * np.log(np.where(mu > 0, mu, 1)) - mu - gammaln(y + 1)))
         stats = {"deviance": float(np.asarray(fit.deviance).ravel()[0])}
     return {
@@ -93,15 +116,6 @@ def fixest_stats(spec: ModelSpec, fit, df: pl.DataFrame) -> dict:
         "bic": float(-2 * loglik + np.log(n) * k),
         **stats,
     }
-
-
-def wild_pvalues_fixest(spec: ModelSpec, fit, seed: int, reps: int) -> dict[str, float]:
-    """Wild cluster bootstrap p-values (WCR11, Rademacher) via pyfixest -> wildboottest."""
-    out = {}
-    for term in spec.explanatory:
-        res = fit.wildboottest(reps=reps, param=term, seed=seed, cluster=spec.cluster)
-        out[term] = float(res["Pr(>|t|)"])
-    return out
 
 
 def panelols_crosscheck(spec: ModelSpec, df: pl.DataFrame) -> pl.DataFrame:
@@ -116,10 +130,11 @@ def panelols_crosscheck(spec: ModelSpec, df: pl.DataFrame) -> pl.DataFrame:
     """
     from linearmodels.panel import PanelOLS
 
-    if spec.estimator != "fe_ols" or len(spec.fixed_effects) > 2:
+    if spec.estimator != "fe_ols" or len(spec.fixed_effects) > 2 or spec.weights:
         raise ModelError(spec.name, "cross-check needs fe_ols with one or two fixed effects")
+    df = check(spec, df)  # both estimators on the rows left after singletons are dropped
     fit = fit_fixest(spec, df)
-    entity, *rest = spec.fixed_effects
+    entity, *rest = spec.fe_columns
     time = rest[0] if rest else "_t"
     pdf = df.with_columns(pl.int_range(pl.len()).alias("_t") if not rest else []).to_pandas()
     pdf = pdf.set_index([entity, time])

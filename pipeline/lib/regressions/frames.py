@@ -1,8 +1,9 @@
 """From a warehouse panel to the estimation frame of one :class:`ModelSpec` (METHODS §7).
 
 Order of operations: undirected dyad id -> lags (within the directed pair, previous calendar
-year only) -> sample filter -> derived variables -> time since the last event -> listwise
-deletion of NULL/NaN in every model variable.
+year only) -> sample filter -> derived variables, interaction products and product fixed
+effects -> drop rows with a NULL outcome or a non-positive weight -> time since the last event
+-> listwise deletion of NULL/NaN in every model variable.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.lib.regressions.errors import ModelError
-from pipeline.lib.regressions.specs import ALLIANCE_TYPES, ModelSpec
+from pipeline.lib.regressions.specs import ALLIANCE_TYPES, ModelSpec, fe_column
 
 TIME_COL = "year"
 DYAD = "dyad"
@@ -25,7 +26,9 @@ COLUMNS_SQL = (
 
 
 def _built(spec: ModelSpec) -> set[str]:
-    return {f"{v}_l1" for v in spec.lags} | set(spec.derive) | set(spec.time_terms) | {DYAD}
+    products = {fe_column(fe) for fe in spec.fixed_effects if "^" in fe}
+    return ({f"{v}_l1" for v in spec.lags} | set(spec.derive) | set(spec.time_terms) | {DYAD}
+            | set(spec.interaction_terms) | products)
 
 
 def panel_columns(spec: ModelSpec) -> list[str]:
@@ -35,10 +38,11 @@ def panel_columns(spec: ModelSpec) -> list[str]:
         *spec.keys,
         spec.dependent,
         *spec.regressors,
-        *spec.fixed_effects,
-        *(v for v in [spec.cluster, spec.exposure] if v),
+        *(p for fe in spec.fixed_effects for p in fe.split("^")),
+        *spec.cluster,
+        *(v for v in [spec.weights, spec.exposure] if v),
         *spec.lags,
-        *(of for _, of in spec.derive.values()),
+        *(d.of for d in spec.derive.values()),
         *s.require,
         *s.min,
     ]
@@ -58,13 +62,14 @@ def load_frame(spec: ModelSpec, con) -> pl.DataFrame:
     """
     schema, table = spec.panel.split(".")
     have = {r[0] for r in con.execute(COLUMNS_SQL, [schema, table]).fetchall()}
-    joined: list[str] = list(spec.join["columns"]) if spec.join else []
-    if spec.join:
-        j_schema, j_table = spec.join["table"].split(".")
+    join = spec.join
+    joined: list[str] = list(join.columns) if join else []
+    if join:
+        j_schema, j_table = join.table.split(".")
         j_have = {r[0] for r in con.execute(COLUMNS_SQL, [j_schema, j_table]).fetchall()}
-        missing = [c for c in joined + [spec.join["right"]] if c not in j_have]
+        missing = [c for c in [*joined, join.right] if c not in j_have]
         if missing:
-            raise ModelError(spec.name, f"columns {missing} not in {spec.join['table']}")
+            raise ModelError(spec.name, f"columns {missing} not in {join.table}")
     need = [c for c in panel_columns(spec) if c not in joined]
     missing = [c for c in need if c not in have]
     if missing:
@@ -74,11 +79,11 @@ def load_frame(spec: ModelSpec, con) -> pl.DataFrame:
         )
     select = ", ".join(f'p."{c}"' for c in need)
     sql = f"SELECT {select}"
-    if spec.join:
+    if join:
         sql += "".join(f', j."{c}"' for c in joined)
         sql += (
-            f" FROM {spec.panel} p LEFT JOIN {spec.join['table']} j "
-            f'ON j."{spec.join["right"]}" = p."{spec.join["left"]}" AND j.year = p.year'
+            f" FROM {spec.panel} p LEFT JOIN {join.table} j "
+            f'ON j."{join.right}" = p."{join.left}" AND j.year = p.year'
         )
     else:
         sql += f" FROM {spec.panel} p"
@@ -154,12 +159,21 @@ def _time_since(df: pl.DataFrame, outcome: str, out: str = "t_since") -> pl.Data
 
 
 def model_variables(spec: ModelSpec) -> list[str]:
-    cols = [spec.dependent, *spec.regressors, *spec.fixed_effects]
-    if spec.cluster:
-        cols.append(spec.cluster)
+    cols = [spec.dependent, *spec.regressors, *spec.fe_columns, *spec.cluster]
+    if spec.weights:
+        cols.append(spec.weights)
     if spec.exposure:
         cols.append(OFFSET)
     return list(dict.fromkeys(cols))
+
+
+def _products(spec: ModelSpec) -> list[pl.Expr]:
+    """Interaction columns ``x:z`` = x·z and product fixed effects ``a^b`` as dense ids."""
+    out = [pl.col(a).cast(pl.Float64).mul(pl.col(b).cast(pl.Float64)).alias(f"{a}:{b}")
+           for a, b in spec.interactions]
+    out += [pl.struct(fe.split("^")).rank("dense").cast(pl.Int64).alias(fe_column(fe))
+            for fe in spec.fixed_effects if "^" in fe]
+    return out
 
 
 def prepare(spec: ModelSpec, frame: pl.DataFrame) -> pl.DataFrame:
@@ -178,8 +192,9 @@ def prepare(spec: ModelSpec, frame: pl.DataFrame) -> pl.DataFrame:
         if c not in df.columns and c not in _built(spec) and c != OFFSET
     ]
     absent += [
-        of for _, of in spec.derive.values() if of not in df.columns and of not in spec.derive
+        d.of for d in spec.derive.values() if d.of not in df.columns and d.of not in spec.derive
     ]
+    absent += [p for fe in spec.fixed_effects for p in fe.split("^") if p not in df.columns]
     if absent:
         raise ModelError(
             spec.name,
@@ -187,11 +202,14 @@ def prepare(spec: ModelSpec, frame: pl.DataFrame) -> pl.DataFrame:
             "the spec (a *_l1 variable needs a `lags` entry)",
         )
     df = df.filter(_sample_filter(spec))
-    for new, (fn, of) in spec.derive.items():
-        df = df.with_columns(_derive(fn, of).alias(new))
+    for new, d in spec.derive.items():
+        df = df.with_columns(_derive(d.fn, d.of).alias(new))
     if spec.exposure:
         df = df.with_columns(_derive("log", spec.exposure).alias(OFFSET))
     df = df.filter(pl.col(spec.dependent).is_not_null())
+    if spec.weights:  # a zero or missing weight (e.g. no roll call) carries no information
+        df = df.filter(pl.col(spec.weights) > 0)
+    df = df.with_columns(_products(spec))
     if spec.time_since == "cubic":
         df = _time_since(df, spec.dependent)
     return df.drop_nulls(model_variables(spec)).sort([DYAD, a, TIME_COL])

@@ -1,137 +1,54 @@
-"""Parse model-spec TOML files into :class:`ModelSpec` objects, raising :class:`SpecError`."""
+"""Read ``models/*.toml`` once into validated :class:`ModelSpec` objects (pydantic).
+
+A file holds one model (keys at top level) or several ``[[model]]`` tables with an optional
+``[defaults]`` table merged into each (sub-tables such as ``labels`` merge key by key). A file is
+parsed once per content version (cached by path, size and modification time). Across files,
+:func:`load_specs` rejects duplicate names, more than one ``primary`` model, a variable labelled
+differently in two files, an unlabelled outcome or term, and a robustness family whose models
+do not share their bootstrap cluster variable.
+"""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pipeline.lib.regressions.specs import (
-    _INT,
-    _JOIN_KEYS,
-    _MODEL_KEYS,
-    _NUM,
-    _REQUIRED,
-    _SAMPLE_KEYS,
-    _STR,
-    _STRS,
-    _TABLE,
-    ALLIANCE_TYPES,
-    COUNT_ESTIMATORS,
-    DERIVE_FNS,
-    ESTIMATORS,
-    JOIN_TABLES,
-    PANELS,
-    ModelSpec,
-    Sample,
-    SpecError,
-)
+from pydantic import ValidationError
+
+from pipeline.lib.regressions.errors import FieldProblem, SpecError
+from pipeline.lib.regressions.labels import BUILTIN_LABELS, required_labels
+from pipeline.lib.regressions.specs import ModelSpec
+
+_MESSAGES = {"extra_forbidden": "unknown key", "missing": "missing required key",
+             "tuple_type": "expected a list", "string_type": "expected a string",
+             "int_type": "expected a number", "float_type": "expected a number",
+             "bool_type": "expected true or false", "dict_type": "expected a table",
+             "model_type": "expected a table"}
+# loc parts pydantic adds for union members and wrapped validators, not field names
+_TAG = re.compile(r"^(str|int|float|bool|none|list|tuple|dict|Join|Derive|Sample)$|[\[\-]")
+_CACHE: dict[tuple[str, int, int], list[ModelSpec]] = {}
 
 
-def _check_type(file: Path, model: str | None, key: str, value: Any, kind: str) -> None:
-    ok = {
-        _STR: isinstance(value, str),
-        _STRS: isinstance(value, list) and all(isinstance(v, str) for v in value),
-        _INT: isinstance(value, int) and not isinstance(value, bool),
-        _NUM: isinstance(value, int | float) and not isinstance(value, bool),
-        _TABLE: isinstance(value, dict),
-        "list": isinstance(value, list),
-    }[kind]
-    if not ok:
-        raise SpecError(file, key, f"expected {kind}, got {type(value).__name__}", model)
+def _spec_error(file: Path, model: str | None, err: ValidationError) -> SpecError:
+    first = err.errors()[0]
+    problem = first.get("ctx", {}).get("error")
+    if isinstance(problem, FieldProblem):
+        return SpecError(file, problem.field, problem.problem, model)
+    parts = [str(p) for p in first["loc"] if not isinstance(p, int) and not _TAG.search(str(p))]
+    message = _MESSAGES.get(first["type"], first["msg"])
+    return SpecError(file, ".".join(parts) or "<model>", message, model)
 
 
-def _sample(file: Path, model: str, raw: dict[str, Any]) -> Sample:
-    for key, value in raw.items():
-        if key not in _SAMPLE_KEYS:
-            raise SpecError(file, f"sample.{key}", "unknown key", model)
-        _check_type(file, model, f"sample.{key}", value, _SAMPLE_KEYS[key])
-    years = raw.get("years")
-    if years is not None and (len(years) != 2 or not all(isinstance(y, int) for y in years)):
-        raise SpecError(file, "sample.years", "expected [first, last] integers", model)
-    cases = raw.get("cases", [])
-    if not all(
-        isinstance(c, list) and len(c) == 2 and all(isinstance(x, int) for x in c) for c in cases
-    ):
-        raise SpecError(file, "sample.cases", "expected a list of [ccode, ccode] pairs", model)
-    if raw.get("alliance") not in (None, "any", *ALLIANCE_TYPES):
-        raise SpecError(
-            file, "sample.alliance", f"unknown alliance type {raw['alliance']!r}", model
-        )
-    for col, v in raw.get("min", {}).items():
-        _check_type(file, model, f"sample.min.{col}", v, _NUM)
-    return Sample(
-        years=tuple(years) if years else None,
-        cases=tuple((min(a, b), max(a, b)) for a, b in cases),
-        alliance=raw.get("alliance"),
-        require=tuple(raw.get("require", ())),
-        k=raw.get("k"),
-        min=dict(raw.get("min", {})),
-    )
-
-
-def _parse_model(file: Path, raw: dict[str, Any]) -> ModelSpec:
+def _validate(file: Path, raw: dict[str, Any]) -> ModelSpec:
     model = raw.get("name") if isinstance(raw.get("name"), str) else None
-    for key, value in raw.items():
-        if key not in _MODEL_KEYS:
-            raise SpecError(file, key, "unknown key", model)
-        _check_type(file, model, key, value, _MODEL_KEYS[key])
-    for key in _REQUIRED:
-        if key not in raw:
-            raise SpecError(file, key, "missing required key", model)
-    if raw["estimator"] not in ESTIMATORS:
-        raise SpecError(file, "estimator", f"unknown estimator {raw['estimator']!r}", model)
-    if raw["panel"] not in PANELS:
-        raise SpecError(file, "panel", f"unknown panel {raw['panel']!r}", model)
-    if raw.get("time_since") not in (None, "cubic") or (
-        raw.get("time_since") and raw["estimator"] != "logit"
-    ):
-        raise SpecError(file, "time_since", "only 'cubic', and only with estimator logit", model)
-    if "exposure" in raw and raw["estimator"] not in COUNT_ESTIMATORS:
-        raise SpecError(file, "exposure", "exposure needs a count estimator", model)
-    if raw["estimator"].startswith("fe_") and not raw.get("fixed_effects"):
-        raise SpecError(file, "fixed_effects", "fe_ estimators need fixed effects", model)
-    derive = {}
-    for new, d in raw.get("derive", {}).items():
-        if not (
-            isinstance(d, dict)
-            and set(d) == {"fn", "of"}
-            and d["fn"] in DERIVE_FNS
-            and isinstance(d["of"], str)
-        ):
-            raise SpecError(file, f"derive.{new}", f"expected {{fn in {DERIVE_FNS}, of}}", model)
-        derive[new] = (d["fn"], d["of"])
-    for key, value in raw.get("labels", {}).items():
-        _check_type(file, model, f"labels.{key}", value, _STR)
-    join = raw.get("join")
-    if join is not None:
-        for key, kind in _JOIN_KEYS.items():
-            if key not in join:
-                raise SpecError(file, f"join.{key}", "missing required key", model)
-            _check_type(file, model, f"join.{key}", join[key], kind)
-        if set(join) - set(_JOIN_KEYS) or join["table"] not in JOIN_TABLES:
-            raise SpecError(file, "join", f"keys {list(_JOIN_KEYS)}; table in {JOIN_TABLES}", model)
-    return ModelSpec(
-        name=raw["name"],
-        panel=raw["panel"],
-        dependent=raw["dependent"],
-        explanatory=tuple(raw["explanatory"]),
-        estimator=raw["estimator"],
-        label=raw.get("label", raw["name"]),
-        comment=raw.get("comment", ""),
-        controls=tuple(raw.get("controls", ())),
-        fixed_effects=tuple(raw.get("fixed_effects", ())),
-        cluster=raw.get("cluster"),
-        exposure=raw.get("exposure"),
-        lags=tuple(raw.get("lags", ())),
-        derive=derive,
-        time_since=raw.get("time_since"),
-        sample=_sample(file, raw["name"], raw.get("sample", {})),
-        labels=dict(raw.get("labels", {})),
-        join=join,
-        bootstrap_reps=raw.get("bootstrap_reps", 9999),
-        source=file,
-    )
+    if "source" in raw:
+        raise SpecError(file, "source", "unknown key", model)
+    try:
+        return ModelSpec.model_validate({**raw, "source": file})
+    except ValidationError as err:
+        raise _spec_error(file, model, err) from None
 
 
 def _merge(defaults: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
@@ -144,10 +61,9 @@ def _merge(defaults: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def parse_file(file: Path) -> list[ModelSpec]:
-    """Parse one TOML file into model specs; raises :class:`SpecError` on any malformed field."""
+def _read(file: Path) -> list[ModelSpec]:
     try:
-        doc = tomllib.loads(Path(file).read_text(encoding="utf-8"))
+        doc = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise SpecError(file, "<toml>", f"not valid TOML ({err})") from err
     defaults = doc.pop("defaults", {})
@@ -160,22 +76,72 @@ def parse_file(file: Path) -> list[ModelSpec]:
         raws = doc["model"]
     else:
         raws = [doc]
-    return [_parse_model(file, _merge(defaults, raw)) for raw in raws]
+    return [_validate(file, _merge(defaults, raw)) for raw in raws]
 
 
-def load_specs(directory: Path | str) -> list[ModelSpec]:
-    """Read every ``*.toml`` under ``directory`` (sorted), rejecting duplicate model names."""
+def parse_file(file: Path | str) -> list[ModelSpec]:
+    """Parse one TOML file into model specs; raises :class:`SpecError` on any malformed field."""
+    file = Path(file)
+    stat = file.stat()
+    key = (str(file.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _CACHE:
+        _CACHE[key] = _read(file)
+    return list(_CACHE[key])
+
+
+def _vocabulary(specs: list[ModelSpec]) -> dict[str, str]:
+    """One label per variable across files; a second, different label is a SpecError."""
+    vocab, where = dict(BUILTIN_LABELS), {k: "the built-in labels" for k in BUILTIN_LABELS}
+    for spec in specs:
+        for var, text in spec.labels.items():
+            if var in vocab and vocab[var] != text:
+                raise SpecError(spec.source, f"labels.{var}", f"{text!r} differs from "
+                                f"{vocab[var]!r} in {where[var]}: one label per variable",
+                                spec.name)
+            vocab[var], where[var] = text, Path(spec.source).name
+    return vocab
+
+
+def _check_families(specs: list[ModelSpec]) -> None:
+    first: dict[str, ModelSpec] = {}
+    for spec in specs:
+        fam = spec.robustness_family
+        if fam is None:
+            continue
+        ref = first.setdefault(fam, spec)
+        if (spec.cluster[0], spec.panel) != (ref.cluster[0], ref.panel):
+            raise SpecError(spec.source, "cluster", f"family {fam!r} is bootstrapped by "
+                            f"{ref.cluster[0]} on {ref.panel} (model {ref.name}); every model "
+                            "of a family needs the same panel and first cluster", spec.name)
+
+
+def load_specs(directory: Path | str, require_primary: bool = False) -> list[ModelSpec]:
+    """Read every ``*.toml`` under ``directory`` (sorted) and check the rules across files.
+
+    Each returned spec carries the merged label vocabulary in ``labels``. With
+    ``require_primary``, exactly one model must have ``primary = true``; otherwise at most one.
+    """
     specs: list[ModelSpec] = []
     seen: dict[str, Path] = {}
     for file in sorted(Path(directory).glob("*.toml")):
         for spec in parse_file(file):
             if spec.name in seen:
-                raise SpecError(
-                    file,
-                    "name",
-                    f"duplicate model name (also in {seen[spec.name].name})",
-                    spec.name,
-                )
+                raise SpecError(file, "name", f"duplicate model name (also in "
+                                f"{seen[spec.name].name})", spec.name)
             seen[spec.name] = file
             specs.append(spec)
-    return specs
+    primaries = [s for s in specs if s.primary]
+    if len(primaries) > 1:
+        raise SpecError(primaries[1].source, "primary", f"only one primary model; "
+                        f"{primaries[0].name} is primary already", primaries[1].name)
+    if require_primary and not primaries:
+        raise SpecError(Path(directory), "primary", "no model has primary = true")
+    vocab = _vocabulary(specs)
+    for spec in specs:
+        missing = [v for v in required_labels(spec) if v not in vocab]
+        if missing:
+            raise SpecError(spec.source, f"labels.{missing[0]}", "no label in any model file "
+                            "(every outcome, term, fixed effect and sample column needs one)",
+                            spec.name)
+    _check_families(specs)
+    return [s.model_copy(update={"labels": vocab}) for s in specs]

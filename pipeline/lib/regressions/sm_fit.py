@@ -1,9 +1,10 @@
-"""statsmodels estimators: OLS, logit, Poisson (GLM) and NB2, with cluster-robust SEs.
+"""statsmodels estimators: OLS/WLS, logit, fractional logit, Poisson (GLM) and NB2.
 
-Cluster-robust covariance is the CR1 sandwich ``c (X'X)^-1 [sum_g X_g' u_g u_g' X_g] (X'X)^-1``
-(scores instead of ``X_g' u_g`` and the inverse Hessian instead of ``(X'X)^-1`` for ML models)
-with ``c = G/(G-1) * (N-1)/(N-K)`` (statsmodels' default ``use_correction=True``). OLS uses t
-with G-1 degrees of freedom; ML models use the normal distribution.
+Fixed effects of these estimators enter as dummies. One-way cluster-robust covariance is
+statsmodels' CR1 sandwich ``c (X'X)^-1 [sum_g X_g' u_g u_g' X_g] (X'X)^-1`` (scores and the
+inverse Hessian for ML models) with ``c = G/(G-1) * (N-1)/(N-K)``; OLS uses t with G-1 degrees
+of freedom, ML models the normal distribution. Two-way clustering is computed in
+:mod:`.inference` from the working representation instead.
 """
 
 from __future__ import annotations
@@ -14,43 +15,57 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    PerfectSeparationWarning,
+    SpecificationWarning,
+)
 
 from pipeline.lib.regressions.errors import ModelError
+from pipeline.lib.regressions.feglm import binomial_loglik
 from pipeline.lib.regressions.frames import OFFSET
+from pipeline.lib.regressions.labels import INTERCEPT
 from pipeline.lib.regressions.specs import ModelSpec
 
-INTERCEPT = "(Intercept)"
+SCORE_TOL = 1e-8  # NB2: largest |∂ log L / ∂θ| accepted at the reported maximum
 
 
 def design(spec: ModelSpec, df: pl.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
-    """Outcome and design matrix: intercept, regressors and dummies for each fixed effect."""
-    pdf = df.to_pandas()
+    """Outcome and design matrix: intercept, regressors and dummies for each fixed effect
+    (full rank: :func:`.validate.check` has rejected collinear or absorbed regressors)."""
+    pdf = df.select(spec.dependent, *spec.regressors, *spec.fe_columns).to_pandas()
     x = sm.add_constant(pdf[list(spec.regressors)].astype(float), has_constant="add")
     x = x.rename(columns={"const": INTERCEPT})
-    for fe in spec.fixed_effects:
+    for fe in spec.fe_columns:
         dummies = pd.get_dummies(pdf[fe], prefix=f"fe_{fe}", drop_first=True, dtype=float)
         x = pd.concat([x, dummies], axis=1)
-    if np.linalg.matrix_rank(x.to_numpy()) < x.shape[1]:
-        raise ModelError(spec.name, "collinear regressors (absorbed by the fixed effects?)")
     return pdf[spec.dependent].astype(float), x
 
 
 def _cov(spec: ModelSpec, df: pl.DataFrame) -> dict:
-    if spec.cluster:
-        groups = pd.factorize(df[spec.cluster].to_pandas())[0]
+    if len(spec.cluster) == 1:
+        groups = pd.factorize(df[spec.cluster[0]].to_pandas())[0]
         return {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-    return {"cov_type": "HC1"}
+    return {"cov_type": "HC1"}  # two-way: replaced in inference.two_way_table
+
+
+def _negbin(spec: ModelSpec, y, x, offset, cov: dict):
+    """NB2 by BFGS, then Newton from there until the score is below SCORE_TOL (BFGS alone
+    stops short: log L -6424.190091807 against the maximum -6424.190090817 on the netify
+    counts, the value R's MASS::glm.nb reaches)."""
+    model = sm.NegativeBinomial(y, x, loglike_method="nb2", offset=offset)
+    start = model.fit(disp=0, maxiter=500, method="bfgs").params.to_numpy()
+    res = model.fit(start_params=start, method="newton", maxiter=100, tol=1e-14, disp=0, **cov)
+    if np.max(np.abs(model.score(res.params.to_numpy()))) > SCORE_TOL:
+        raise ModelError(spec.name, f"NB2 did not converge (score above {SCORE_TOL:g})")
+    return res
 
 
 def fit_statsmodels(spec: ModelSpec, df: pl.DataFrame):
-    """Fit an ``ols``/``logit``/``poisson``/``negbin`` spec; returns (results, design, outcome).
+    """Fit an ``ols``/``logit``/``fractional_logit``/``poisson``/``negbin`` spec.
 
-    Parameters
-    ----------
-    spec : ModelSpec
-    df : pl.DataFrame
-        Frame from :func:`frames.prepare`, already passed through :func:`validate.check`.
+    Returns (results, design, outcome). ``weights`` makes OLS weighted least squares and are
+    the binomial trials (``var_weights``) of the fractional logit.
 
     References
     ----------
@@ -60,24 +75,32 @@ def fit_statsmodels(spec: ModelSpec, df: pl.DataFrame):
     binary data. Political Analysis 18(3): 271-292. doi:10.1093/pan/mpq013
     Cameron, A. C. & Trivedi, P. K. (2013). Regression Analysis of Count Data, 2nd ed.
     doi:10.1017/CBO9781139013567
+    Papke, L. E. & Wooldridge, J. M. (1996). Journal of Applied Econometrics 11(6): 619-632.
     """
     y, x = design(spec, df)
     offset = df[OFFSET].to_numpy() if spec.exposure else None
+    w = df[spec.weights].to_numpy().astype(float) if spec.weights else None
     cov = _cov(spec, df)
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # "cov_type not fully supported with var_weights": the cluster sandwich with binomial
+        # var_weights equals inference.cluster_vcov's (tests/test_lib_regressions_glm.py)
+        warnings.simplefilter("ignore", SpecificationWarning)
         try:
             if spec.estimator == "ols":
-                res = sm.OLS(y, x).fit(**cov, use_t=True)
+                model = sm.WLS(y, x, weights=w) if w is not None else sm.OLS(y, x)
+                res = model.fit(**cov, use_t=True)
             elif spec.estimator == "logit":
                 res = sm.Logit(y, x).fit(disp=0, maxiter=200, **cov)
+            elif spec.estimator == "fractional_logit":
+                res = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=w).fit(
+                    tol=1e-12, maxiter=200, **cov)
             elif spec.estimator == "poisson":
                 res = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(**cov)
             else:
-                res = sm.NegativeBinomial(y, x, loglike_method="nb2", offset=offset).fit(
-                    disp=0, maxiter=500, method="bfgs", **cov
-                )
+                res = _negbin(spec, y, x, offset, cov)
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as err:
             reason = (
                 "perfect separation"
@@ -95,15 +118,27 @@ def fit_statsmodels(spec: ModelSpec, df: pl.DataFrame):
     return res, x, y
 
 
-def statsmodels_stats(spec: ModelSpec, res) -> dict:
-    """Fit statistics in the METHODS §8 vocabulary."""
-    stats = {
-        "nobs": int(res.nobs),
-        "loglik": float(res.llf),
-        "aic": float(res.aic),
-        "bic": float(getattr(res, "bic_llf", res.bic)),
-    }
+def fitted_mean(spec: ModelSpec, res) -> np.ndarray:
+    """Fitted E[y] of a statsmodels result (with the offset)."""
     if spec.estimator == "ols":
+        return np.asarray(res.fittedvalues, dtype=float)
+    if spec.estimator in ("poisson", "fractional_logit"):
+        return np.asarray(res.mu, dtype=float)
+    return np.asarray(res.predict(), dtype=float)
+
+
+def statsmodels_stats(spec: ModelSpec, res, df: pl.DataFrame) -> dict:
+    """Fit statistics in the METHODS §8 vocabulary."""
+    stats = {"nobs": int(res.nobs), "loglik": float(res.llf), "aic": float(res.aic),
+             "bic": float(getattr(res, "bic_llf", res.bic))}
+    if spec.estimator == "fractional_logit":  # the binomial log-likelihood, as feglm reports it
+        y = df[spec.dependent].to_numpy().astype(float)
+        w = df[spec.weights].to_numpy().astype(float) if spec.weights else np.ones(len(y))
+        ll, ll0 = binomial_loglik(y, res.mu, w), binomial_loglik(y, np.average(y, weights=w), w)
+        k = len(res.params)
+        stats.update(loglik=ll, aic=-2 * ll + 2 * k, bic=-2 * ll + np.log(len(y)) * k,
+                     pseudo_r2=1 - ll / ll0)
+    elif spec.estimator == "ols":
         stats["r2"] = float(res.rsquared)
     elif spec.estimator == "poisson":
         stats["pseudo_r2"] = float(res.pseudo_rsquared(kind="mcf"))
@@ -129,31 +164,3 @@ def statsmodels_table(spec: ModelSpec, res) -> pl.DataFrame:
             "conf_high": [float(ci.loc[t, 1]) for t in terms],
         }
     )
-
-
-def wild_pvalues_ols(
-    spec: ModelSpec, x: pd.DataFrame, y: pd.Series, groups, seed: int, reps: int
-) -> dict[str, float]:
-    """Wild cluster bootstrap (WCR, Rademacher, null imposed) p-values for the explanatory terms.
-
-    References
-    ----------
-    Cameron, A. C., Gelbach, J. B. & Miller, D. L. (2008). Bootstrap-based improvements for
-    inference with clustered errors. Review of Economics and Statistics 90(3): 414-427.
-    doi:10.1162/rest.90.3.414
-    """
-    from wildboottest.wildboottest import wildboottest
-
-    out = {}
-    for term in spec.explanatory:
-        table = wildboottest(
-            sm.OLS(y, x),
-            B=reps,
-            cluster=np.asarray(groups),
-            param=term,
-            seed=seed,
-            show=False,
-            parallel=False,
-        )
-        out[term] = float(table["p-value"].iloc[0])
-    return out
