@@ -119,7 +119,9 @@ def _derive(fn: str, of: str) -> pl.Expr:
         "log": pl.when(x > 0).then(x.log()),
         "log1p": pl.when(x > -1).then(x.log1p()),
         "gt0": (x > 0).cast(pl.Float64),
-        "above_dyad_median": (x > x.median().over(DYAD)).cast(pl.Float64),
+        # 1 - a 0/1 flag (NULL stays NULL): codes a moderator so that an interaction model's
+        # main effect is the effect where the flag holds (e.g. under shared threat).
+        "not": pl.when(x.is_not_null()).then((x == 0).cast(pl.Float64)),
     }[fn]
 
 

@@ -39,7 +39,7 @@ PANELS = {
     "derived.dyad_year": ("ccode1", "ccode2", "year"),
 }
 JOIN_TABLES = ("derived.state_year",)
-DERIVE_FNS = ("log", "log1p", "gt0", "above_dyad_median")
+DERIVE_FNS = ("log", "log1p", "gt0", "not")
 ALLIANCE_TYPES = {
     "defense": "cow_defense",
     "neutrality": "cow_neutral",
@@ -89,7 +89,7 @@ class Sample(_Table):
 class Derive(_Table):
     """A derived variable: ``fn`` applied to the column ``of``."""
 
-    fn: Literal["log", "log1p", "gt0", "above_dyad_median"]
+    fn: Literal["log", "log1p", "gt0", "not"]
     of: Name
 
 
