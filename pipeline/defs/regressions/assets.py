@@ -39,7 +39,7 @@ def spec_files() -> list[Path]:
 
 def file_specs(path: Path) -> list[ModelSpec]:
     """The models of one file, validated with all files (labels, primary, families)."""
-    return [s for s in load_specs(MODELS_DIR) if s.source == path]
+    return [s for s in load_specs(MODELS_DIR, require_primary=True) if s.source == path]
 
 
 def _file_deps(path: Path) -> tuple[list[dg.AssetKey], str]:
