@@ -94,7 +94,7 @@ def test_export_rewrites_tables_and_figures_from_the_warehouse(built_warehouse, 
     out = tmp_path / "x"
     assert cli.main(["export", "--out", str(out)]) == cli.EXIT_OK
     assert "exported to" in capsys.readouterr().out
-    for name in ("tables/un_opposition.tex", "tables/un_opposition.md",
+    for name in ("tables/primary.tex", "tables/primary.md", "tables/robustness.md",
                  "figures/case_us_rok.pdf", "PROVENANCE.json"):
         assert (out / name).stat().st_size > 0, name
 

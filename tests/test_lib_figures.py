@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -28,29 +27,6 @@ def coefs() -> pl.DataFrame:
         "conf_low": [0.0, 0.0, 0.06, 0.3, None, None],
         "conf_high": [0.4, 2.0, 0.54, 1.9, None, None],
     })
-
-
-@pytest.fixture
-def case_series() -> pl.DataFrame:
-    """Yearly rows for both cases plus monthly COPDAB rows for US–France."""
-    rng = np.random.default_rng(7)
-    frames = []
-    for case, first, last in (("us_rok", 1985, 2015), ("us_france", 1950, 1975)):
-        years = list(range(first, last + 1))
-        frames.append(pl.DataFrame({
-            "case": case, "period": "year", "year": years,
-            "month": pl.Series([None] * len(years), dtype=pl.Date),
-            "si_rank_igo_pagerank_global_l1": rng.normal(0, 5, len(years)),
-            "un_oppose_share": rng.uniform(0, 1, len(years)),
-            "icews_defy_share": pl.Series([None] * len(years), dtype=pl.Float64),
-            "copdab_net_coop": rng.normal(3, 4, len(years)) if case == "us_france"
-            else pl.Series([None] * len(years), dtype=pl.Float64),
-        }))
-    months = pl.date_range(dt.date(1950, 1, 1), dt.date(1975, 12, 1), "1mo", eager=True)
-    frames.append(pl.DataFrame({"case": "us_france", "period": "month",
-                                "year": months.dt.year(), "month": months,
-                                "copdab_net_coop": rng.normal(3, 9, len(months))}))
-    return pl.concat(frames, how="diagonal_relaxed")
 
 
 @pytest.fixture
@@ -109,58 +85,6 @@ def test_coefficient_plot_draws_one_ci_per_model(coefs):
         figures.coefficient_plot(coefs, r"^nothing", None, "t", provenance=PROV)
 
 
-def test_case_timeline_axes_and_files(case_series, tmp_path):
-    """One panel for SI and one per defiance measure; files written at the stem."""
-    fig = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
-                                ["un_oppose_share", "icews_defy_share"], "US–ROK",
-                                provenance=PROV, path=tmp_path / "rok")
-    assert len(fig.axes) == 3
-    _assert_files(tmp_path / "rok")
-    note = [t.get_text() for t in fig.axes[2].texts]
-    assert "icews_defy_share: no data for US–ROK" in note
-    assert "under-recognised" in fig.axes[0].get_ylabel()
-
-
-def test_case_timeline_shades_exactly_crisis_years(case_series):
-    """Shaded spans cover 1993–94 and 2002–06 for US–ROK and 1958–69 for US–France."""
-    rok = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
-                                ["un_oppose_share"], "t", provenance=PROV)
-    for ax in rok.axes:
-        assert _span_years(ax) == {"crisis:crisis_1993_94": {1993, 1994},
-                                   "crisis:crisis_2002_06": set(range(2002, 2007))}
-    fr = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
-                               ["un_oppose_share"], "t", provenance=PROV)
-    for ax in fr.axes:
-        assert _span_years(ax) == {"crisis:crisis_1958_69": set(range(1958, 1970))}
-
-
-def test_case_timeline_marks_nato_exit_1966(case_series):
-    """US–France panels carry a vertical line in 1966 (7 March); US–ROK panels carry none."""
-    fr = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
-                               ["un_oppose_share"], "t", provenance=PROV)
-    for ax in fr.axes:
-        (x0, x1) = next(line for line in ax.lines if line.get_gid() == "nato_exit").get_xdata()
-        assert x0 == x1 == pytest.approx(1966 + 65 / 365) and math.floor(x0) == 1966
-    assert any("NATO" in t.get_text() for t in fr.axes[0].texts)
-    rok = figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
-                                ["un_oppose_share"], "t", provenance=PROV)
-    assert not [line for ax in rok.axes for line in ax.lines if line.get_gid() == "nato_exit"]
-
-
-def test_case_timeline_draws_monthly_copdab(case_series):
-    """Monthly COPDAB gets its own panel when absent from defiance_cols, else shares it."""
-    extra = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
-                                  ["un_oppose_share"], "t", provenance=PROV)
-    assert len(extra.axes) == 3
-    monthly = [line for line in extra.axes[2].lines if line.get_label() == "Monthly"]
-    assert len(monthly) == 1 and len(monthly[0].get_xdata()) == 26 * 12
-    assert monthly[0].get_xdata()[0] == pytest.approx(1950 + 0.5 / 12)
-    shared = figures.case_timeline(case_series, "us_france", "si_rank_igo_pagerank_global_l1",
-                                   ["un_oppose_share", "copdab_net_coop"], "t", provenance=PROV)
-    assert len(shared.axes) == 3
-    assert {line.get_label() for line in shared.axes[2].lines} >= {"Monthly", "Yearly mean"}
-
-
 def test_specification_curve_groups_families_and_marks_the_primary(effects, tmp_path):
     """Rows are grouped by family, sorted by effect within it, labelled by their own spec;
     the primary is marked; each row prints its raw and Romano-Wolf p."""
@@ -200,52 +124,21 @@ def test_coefficient_plot_never_shares_an_axis_between_scales(coefs):
     assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["(3) m3", "(2) m2"]
 
 
-def test_footer_clear_of_axes_and_title_years_from_data(case_series):
-    """The provenance footer sits below every axis and label; the case title's years are
-    those of the plotted data, not of a hard-coded window."""
-    fig = figures.case_timeline(case_series.filter(pl.col("year") <= 2012), "us_rok",
-                                "si_rank_igo_pagerank_global_l1", ["un_oppose_share"],
-                                "ROK, {years}", provenance=PROV)
+def test_footer_clear_of_axes_and_the_title_years_from_the_data(coefs):
+    """The provenance footer sits below every axis and label of a figure."""
+    fig = figures.coefficient_plot(coefs, r"^si_", None, "t", provenance=PROV)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
     foot = next(t for t in fig.texts if t.get_gid() == "provenance").get_window_extent(renderer)
     lowest = min(a.get_tightbbox(renderer).y0 for a in fig.axes)
     assert foot.y1 < lowest
-    assert fig.get_suptitle() == "ROK, 1985–2012"
 
 
-def test_every_figure_carries_provenance(coefs, effects, case_series):
+def test_every_figure_carries_provenance(coefs, effects):
     """Each figure has a caption with the code version and the data versions."""
     figs = [figures.coefficient_plot(coefs, r"^si_", None, "t", provenance=PROV),
-            figures.specification_curve(effects, provenance=PROV),
-            figures.case_timeline(case_series, "us_rok", "si_rank_igo_pagerank_global_l1",
-                                  ["un_oppose_share"], "t", provenance=PROV)]
+            figures.specification_curve(effects, provenance=PROV)]
     for fig in figs:
         caption = next(t.get_text() for t in fig.texts if t.get_gid() == "provenance")
         assert "code 0.1.0+gabc123def456" in caption and "copdab sha256:fedcba987654" in caption
-
-
-def test_si_label_reads_column_name():
-    """SI column names become readable axis labels with the lag and sign convention."""
-    label = figures.si_label("si_resid_igo_pagerank_l1")
-    assert label.splitlines() == ["Status inconsistency", "PageRank residual, t−1",
-                                  "IGO network PageRank", "(> 0: under-recognised)"]
-    assert "global" in figures.si_label("si_rank_de_indegree_global")
-    assert figures.si_label("un_agree") == "un_agree"
-
-
-def test_real_case_timelines_from_warehouse(tmp_path, built_warehouse):
-    """Both case timelines render from derived.case_series in the built warehouse."""
-    import duckdb
-
-    _, path = built_warehouse
-    with duckdb.connect(str(path), read_only=True) as con:
-        series = con.sql("SELECT * FROM derived.case_series").pl()
-    for case, cols in (("us_rok", ["un_oppose_share", "netify_conflict_share"]),
-                       ("us_france", ["un_oppose_share", "copdab_net_coop"])):
-        fig = figures.case_timeline(series, case, "si_rank_igo_pagerank_global_l1", cols,
-                                    provenance=PROV, path=tmp_path / case)
-        _assert_files(tmp_path / case)
-        assert len(fig.axes) == 3
-        assert any(line.get_xdata().size > 10 for line in fig.axes[0].lines)

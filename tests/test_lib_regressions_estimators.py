@@ -163,11 +163,12 @@ def test_working_form_reproduces_the_reported_standard_error():
 
 
 def test_regressor_absorbed_by_fixed_effects_is_a_model_error():
-    """A regressor constant within every dyad is found by demeaning, before pyfixest runs;
-    dyad and senior × year dummies (collinear when juniors keep their senior) are refused."""
+    """A hypothesis regressor constant within every dyad is found by demeaning, before
+    pyfixest runs; dyad and senior × year dummies (collinear when juniors keep their senior)
+    are refused."""
     df = panel(11, juniors=20, years=6).with_columns(w=pl.col("junior").cast(pl.Float64))
     with pytest.raises(ModelError, match="w absorbed by the fixed effects"):
-        fit(claim_spec(controls=("w",)), df)
+        fit(claim_spec(explanatory=("x", "z", "w")), df)
     with pytest.raises(ModelError, match="collinear fixed-effect dummies"):
         share = (pl.col("y") > 0).cast(pl.Float64)
         fit(claim_spec(estimator="fractional_logit"), df.with_columns(y=share))
@@ -195,3 +196,42 @@ def test_standardized_effect_in_sd_units():
 
     ame = np.mean(slope(1.0) - slope(0.0)) * np.std(x, ddof=1) / df["y"].std()
     assert _coefs(res)["x:z"]["std_effect"] == pytest.approx(ame, rel=1e-9)
+    main = res.spec.model_copy(update={"key": "x"})
+    at_zero = np.mean(slope(0.0)) * np.std(x, ddof=1) / df["y"].std()
+    assert _coefs(fit(main, df))["x"]["std_effect"] == pytest.approx(at_zero, rel=1e-6)
+
+
+def test_an_interacted_key_effect_is_the_coefficient_at_the_moderators_zero():
+    """Linear x with x:z: the SD effect is beta_x * SD(x)/SD(y) and its interval matches the
+    coefficient's (same p-value), not an average over the moderator's values."""
+    spec = claim_spec(weights=None, fixed_effects=(), estimator="ols", bootstrap_reps=99,
+                      key="x")
+    df = _frame(spec, panel(13, juniors=60, years=10))
+    got = _coefs(fit(spec, df))["x"]
+    sd = df["x"].std() / df["y"].std()
+    assert got["std_effect"] == pytest.approx(got["estimate"] * sd, rel=1e-9)
+    half = (got["std_effect_high"] - got["std_effect_low"]) / 2
+    assert half == pytest.approx(1.959963984540054 * got["std_error"] * sd, rel=1e-6)
+
+
+def test_a_control_absorbed_by_the_fixed_effects_is_dropped_and_named():
+    """A junior-level constant control under dyad FE is dropped; the hypothesis terms are
+    estimated as without it and the fit's statistics name the dropped control."""
+    df = panel(21, juniors=60, years=12)
+    df = df.with_columns((pl.col("junior") % 3).cast(pl.Float64).alias("depth"))
+    labels = {**claim_spec().labels, "depth": "Alliance depth"}
+    with_control = claim_spec(controls=("depth",), labels=labels)
+    got = fit(with_control, df)
+    ref = fit(claim_spec(), df)
+    assert got.stats["dropped_controls"] == "depth"
+    assert _coefs(got)["x:z"]["estimate"] == pytest.approx(_coefs(ref)["x:z"]["estimate"],
+                                                          rel=1e-10)
+    assert "depth" not in _coefs(got)
+
+
+def test_an_absorbed_hypothesis_term_is_never_dropped():
+    """A junior-constant explanatory variable still raises ModelError: it is the question."""
+    df = panel(22, juniors=60, years=12).with_columns((pl.col("junior") % 3).cast(pl.Float64)
+                                                      .alias("x"))
+    with pytest.raises(ModelError, match="absorbed"):
+        fit(claim_spec(), df)

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from pipeline.lib import figures, tables
+from pipeline.lib.case_outputs import write_case_outputs
 from pipeline.lib.figure_models import SCALES
 from pipeline.lib.provenance import code_version, source_versions
 from pipeline.lib.regressions import ModelSpec
@@ -21,15 +22,6 @@ from pipeline.lib.table_family import robustness_table
 WIDE_STATS = {"nobs": pl.Int64, "n_clusters": pl.Int64, "r2": pl.Float64,
               "r2_within": pl.Float64, "pseudo_r2": pl.Float64, "loglik": pl.Float64,
               "aic": pl.Float64, "se_type": pl.Utf8}
-CASE_PLOTS = {  # {years}: the span the plotted data cover (figures.case_timeline)
-    "us_rok": ("Status deficit and defiance: South Korea toward the United States, {years}",
-               ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
-                "netify_conflict_share"]),
-    "us_france": ("Status deficit and defiance: France toward the United States, {years}",
-                  ["un_oppose_rel", "un_disagree_voeten_rel", "idealpoint_dist_rel",
-                   "copdab_net_coop"]),
-}
-CASE_SI = "si_pct_de_indegree_global"
 
 
 def provenance(con: duckdb.DuckDBPyConnection) -> dict:
@@ -123,19 +115,9 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
     manifest.write_text(json.dumps({**prov, "files": file_manifest(con),
                                     "versions": source_versions(con)}, indent=2))
     written["provenance"] = manifest
-    written |= _case_figures(con, fdir, prov)
+    written |= write_case_outputs(con, tdir, fdir, prov)
     written |= _spec_curve(coefs, stats, specs, fitted, fdir, prov)
     return written
-
-
-def _case_figures(con, fdir: Path, prov: dict) -> dict[str, Path]:
-    series = con.execute("SELECT * FROM derived.case_series").pl()
-    out = {}
-    for case, (title, cols) in CASE_PLOTS.items():
-        figures.case_timeline(series, case, CASE_SI, cols, title, provenance=prov,
-                              path=fdir / f"case_{case}")
-        out[f"figure:case_{case}"] = fdir / f"case_{case}.png"
-    return out
 
 
 def _spec_curve(coefs, stats, specs, fitted, fdir: Path, prov: dict) -> dict[str, Path]:

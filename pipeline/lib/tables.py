@@ -291,6 +291,9 @@ def regression_table(coefs: pl.DataFrame, stats: pl.DataFrame, models: list[str]
         notes.append(f"Sample: {sample}.")
     if weights := grouped(per_model("weights"), models):
         notes.append(f"Weighted by: {weights}.")
+    if dropped := grouped(per_model("dropped_controls"), models):
+        notes.append(f"Dropped as absorbed by the fixed effects (no within variation): "
+                     f"{dropped}.")
     return RegressionTable(title=title, models=models, dependents=dependents, shorts=shorts,
                            coef_rows=coef_rows, stat_rows=stat_rows, notes=notes,
                            provenance=provenance_line(provenance),

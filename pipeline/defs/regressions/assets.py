@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import exports, figures
+from pipeline.lib import case_evidence, exports, figures
 from pipeline.lib import warehouse as wh
 from pipeline.lib.figure_models import SCALES
 from pipeline.lib.paths import MODELS_DIR, derived_dir
@@ -155,8 +155,22 @@ def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
                                            metadata={"null_estimates": missing})])
 
 
+@dg.asset(key=["models", "case_models"], group_name=GROUP, kinds={"statsmodels", "duckdb"},
+          deps=[dg.AssetKey(["derived", "case_series"])])
+def case_models(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per-case time-series regressions (US-ROK, US-France) with Newey-West standard errors,
+    yearly and on the COPDAB/WEIS months (METHODS §7: two dyads, no clustering)."""
+    series = wh.read_table(warehouse.con, "derived", "case_series")
+    table = case_evidence.case_models(series)
+    wh.write_table(warehouse.con, "models", "case_coefficients", table)
+    return dg.MaterializeResult(metadata={"dagster/row_count": table.height,
+                                          "models": table.select("case_id", "period",
+                                                                 "outcome").n_unique()})
+
+
 @dg.asset(key=["models", "paper_outputs"], group_name=GROUP, kinds={"matplotlib", "latex"},
-          deps=[dg.AssetKey(["models", "coefficients"]), dg.AssetKey(["derived", "case_series"])])
+          deps=[dg.AssetKey(["models", "coefficients"]), dg.AssetKey(["models", "case_models"]),
+                dg.AssetKey(["derived", "case_series"])])
 def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
     robustness summary and figures (PNG, PDF) under data/derived/figures, with versions."""
@@ -169,4 +183,4 @@ def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
 
 @dg.definitions
 def model_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[*MODEL_ASSETS, coefficients, paper_outputs])
+    return dg.Definitions(assets=[*MODEL_ASSETS, coefficients, case_models, paper_outputs])

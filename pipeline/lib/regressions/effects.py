@@ -5,7 +5,10 @@ axis. Each key term is therefore converted to the change in E[Y], in standard de
 for a one-SD increase of X (both SDs over the estimation sample):
 
 - a main effect x: the average marginal effect AME = mean_i ∂E[y_i]/∂x_i (for a linear model
-  the coefficient, plus its interactions at the sample values of the moderators);
+  the coefficient). When x is interacted, its coefficient is its effect where the moderators
+  are 0, and so is the effect reported: the moderators are set to 0 (code the moderator so that
+  0 is the condition the hypothesis is about, e.g. ``no_shared_threat``), so the effect, its
+  interval and the coefficient's p-value always speak of the same quantity;
 - an interaction x:z (x focal, z moderator): how that effect changes with z, as the average
   of ∂E[y]/∂x at z = 1 minus at z = 0 for a 0/1 moderator, and otherwise the average
   cross-partial ∂²E[y]/∂x∂z times SD(z) (Ai & Norton 2003).
@@ -67,7 +70,8 @@ def raw_effect(spec: ModelSpec, work: Working, beta: np.ndarray) -> float:
     """The key term's average effect on E[y] per unit of x (and of z for an interaction)."""
     mean, key = MEAN[work.link], spec.key_term
     if ":" not in key:
-        cols = _columns(spec, work, {})
+        partners = {b if a == key else a for a, b in spec.interactions if key in (a, b)}
+        cols = _columns(spec, work, {z: np.zeros(len(work.eta)) for z in partners})
         mu = mean(_eta(work, beta, cols))
         return float(np.mean(D1[work.link](mu) * _d_eta(spec, work, beta, key, cols)))
     x, z = key.split(":")

@@ -13,6 +13,15 @@ class ModelError(RuntimeError):
         super().__init__(f"model '{model}': {reason}")
 
 
+class AbsorbedControls(ModelError):
+    """Controls with no variation left once the fixed effects are removed (e.g. a treaty
+    attribute constant within every dyad of the sample); :func:`fit` drops them and says so."""
+
+    def __init__(self, model: str, terms: list[str]):
+        self.terms = terms
+        super().__init__(model, f"{terms} absorbed by the fixed effects (collinear)")
+
+
 class SpecError(ValueError):
     """A malformed model specification; names the file, the offending field and the model."""
 

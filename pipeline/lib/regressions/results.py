@@ -11,7 +11,7 @@ import polars as pl
 from pipeline.lib.regressions import validate
 from pipeline.lib.regressions.bootstrap import BootInput, boot_input
 from pipeline.lib.regressions.effects import standardized_effect
-from pipeline.lib.regressions.errors import ModelError
+from pipeline.lib.regressions.errors import AbsorbedControls, ModelError
 from pipeline.lib.regressions.estimate import estimate
 from pipeline.lib.regressions.family import RW_REPS, RW_SEED, family_pvalues, with_family_pvalues
 from pipeline.lib.regressions.frames import load_frame, prepare
@@ -126,10 +126,22 @@ def fit(spec: ModelSpec, frame: pl.DataFrame, isolate: bool = False) -> FitResul
         Degenerate model: no observations, constant outcome, singleton-only fixed effects,
         separation, collinearity, too few observations, non-convergence.
     """
-    df = validate.check(spec, prepare(spec, frame))
-    if not isolate:
-        return _fit_checked(spec, df)
-    return run_isolated(_fit_checked, spec, df, name=spec.name)
+    prepared = prepare(spec, frame)
+    dropped: list[str] = []
+    try:
+        df = validate.check(spec, prepared)
+    except AbsorbedControls as err:
+        # A control the fixed effects absorb carries no information here (fixest drops it too);
+        # the hypothesis terms are never dropped, and the fit says which control went.
+        dropped = err.terms
+        spec = spec.model_copy(update={"controls": tuple(c for c in spec.controls
+                                                         if c not in dropped)})
+        df = validate.check(spec, prepared)
+    result = (_fit_checked(spec, df) if not isolate
+              else run_isolated(_fit_checked, spec, df, name=spec.name))
+    if dropped:
+        result.stats["dropped_controls"] = ", ".join(dropped)
+    return result
 
 
 def run_isolated(fn, *args, name: str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipeline.lib.regressions.errors import ModelError
+from pipeline.lib.regressions.errors import AbsorbedControls, ModelError
 from pipeline.lib.regressions.specs import COUNT_ESTIMATORS, ModelSpec
 
 SHARE_ESTIMATORS = ("fractional_logit", "fe_fractional_logit")
@@ -121,9 +121,11 @@ def _full_rank(spec: ModelSpec, df: pl.DataFrame) -> None:
         [np.ones(len(x)), x])
     scale = np.linalg.norm(x, axis=0) + 1e-300
     kept = np.linalg.norm(xt[:, -x.shape[1]:], axis=0) / scale
-    for term, share in zip(spec.regressors, kept):
-        if share < 1e-9:
-            raise ModelError(spec.name, f"{term} absorbed by the fixed effects (collinear)")
+    absorbed = [t for t, share in zip(spec.regressors, kept) if share < 1e-9]
+    if absorbed and set(absorbed) <= set(spec.controls):
+        raise AbsorbedControls(spec.name, absorbed)
+    for term in absorbed:
+        raise ModelError(spec.name, f"{term} absorbed by the fixed effects (collinear)")
     if np.linalg.matrix_rank(xt) < xt.shape[1]:
         raise ModelError(spec.name, "collinear regressors (design matrix not of full rank)")
     two = len(spec.fe_columns) == 2
