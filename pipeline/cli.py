@@ -21,6 +21,7 @@ from pipeline.commands import (
     EXIT_USAGE,
     cmd_cite,
     cmd_export,
+    cmd_export_panel,
     cmd_fetch,
     ingest_rows,
 )
@@ -153,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output directory; tables/, figures/ and PROVENANCE.json are written "
                         "in it (default: $PIPELINE_DERIVED, i.e. data/derived)")
     e.set_defaults(func=cmd_export)
+    x = sub.add_parser(
+        "export-panel", help="write a derived table, filtered, to Parquet, CSV, Stata and R",
+        description="Write derived.<table> (or ref.countries) to <out>.parquet, .csv, .dta "
+                    "(variable labels from the codebook) and .rds, with <out>.columns.csv "
+                    "naming every column and its description.")
+    x.add_argument("table", help="e.g. alliance_panel, dyad_year, state_year, case_series")
+    x.add_argument("--years", type=int, nargs=2, metavar=("FIRST", "LAST"))
+    x.add_argument("--ccodes", type=int, nargs="+", help="rows where any country code is one "
+                                                          "of these (e.g. 2 732)")
+    x.add_argument("--columns", nargs="+", help="columns to keep (the key is always kept)")
+    x.add_argument("--format", nargs="+", default=["parquet", "csv", "dta", "rds"],
+                   choices=["parquet", "csv", "dta", "rds"])
+    x.add_argument("--out", type=Path, default=None, help="output path stem (default: "
+                   "$PIPELINE_DERIVED/panels/<table>)")
+    x.set_defaults(func=cmd_export_panel)
     f = sub.add_parser("fetch", help="download missing source files from their publishers; "
                                      "say where to get the others")
     f.add_argument("--dry-run", action="store_true", help="print the plan and stop")

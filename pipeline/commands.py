@@ -1,4 +1,5 @@
-"""``pipeline cite | export | fetch`` (``run`` and ``sources`` are in :mod:`pipeline.cli`)."""
+"""``pipeline cite | export | export-panel | fetch`` (``run`` and ``sources`` are in
+:mod:`pipeline.cli`)."""
 
 from __future__ import annotations
 
@@ -152,3 +153,34 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     print(f"fetched {len(items) - failed} of {len(items)} file(s)"
           + (f"; {failed} failed" if failed else ""))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_export_panel(args: argparse.Namespace) -> int:
+    """Write a derived table (filtered) to Parquet, CSV, Stata and R files."""
+    from pipeline.lib import panel_export, warehouse
+    from pipeline.lib.paths import derived_dir, warehouse_path
+
+    if not warehouse_path().is_file():
+        print(f"error: no warehouse at {warehouse_path()}; run `pipeline run` first",
+              file=sys.stderr)
+        return EXIT_USAGE
+    table = args.table if "." in args.table else f"derived.{args.table}"
+    out = args.out or derived_dir() / "panels" / table.split(".")[1]
+    try:
+        con = warehouse.connect(warehouse_path(), read_only=True)
+    except warehouse.WarehouseBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        frame = panel_export.read_panel(con, table, years=tuple(args.years) if args.years
+                                        else None, ccodes=args.ccodes, columns=args.columns)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        con.close()
+    written = panel_export.write_panel(frame, table, out, tuple(args.format))
+    for path in written.values():
+        print(path)
+    print(f"{frame.height:,} rows x {frame.width} columns of {table}")
+    return EXIT_OK

@@ -189,11 +189,13 @@ def test_readme_example_parses(tmp_path):
 
 
 def test_shipped_specs_load_and_are_documented():
-    """Every shipped model loads, has a unique name, a title, a short name and a comment."""
-    specs = load_specs(MODELS_DIR)
+    """Every shipped model loads with a unique name, title, short name and comment; exactly one
+    is the primary, and every model is in the robustness family of the claim."""
+    specs = load_specs(MODELS_DIR, require_primary=True)
     names = [s.name for s in specs]
-    assert len(specs) >= 40 and len(names) == len(set(names))
+    assert len(specs) >= 20 and len(names) == len(set(names))
     assert all(s.comment and s.title and s.short for s in specs)
-    assert {s.estimator for s in specs} >= {"ols", "logit", "poisson", "negbin", "fe_ols",
-                                            "fe_poisson"}
-    assert {s.panel for s in specs} == {"derived.alliance_panel", "derived.dyad_year"}
+    assert [s.name for s in specs if s.primary] == ["primary"]
+    assert {s.robustness_family for s in specs} == {"claim"}
+    assert {s.estimator for s in specs} >= {"fe_ols", "fe_fractional_logit"}
+    assert {s.panel for s in specs} == {"derived.alliance_panel"}
