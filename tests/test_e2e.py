@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 import pytest
 
@@ -244,3 +246,29 @@ def test_every_derived_table_and_column_carries_its_codebook_comment(built):
     assert q(con, "SELECT name FROM ref.countries WHERE ccode = 732") == [("South Korea",)]
     assert q(con, "SELECT junior_name, senior_name FROM derived.alliance_panel WHERE junior = 732 "
                   "AND senior = 2 AND year = 2000") == [("South Korea", "United States of America")]
+
+
+def test_every_standalone_table_compiles(built, tmp_path):
+    """Each *_standalone.tex the run wrote compiles with pdflatex (or tectonic) when one is on
+    PATH (the symbols in real notes and labels: ×10⁻ᵏ, ★, θ, →, |)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    engine = shutil.which("pdflatex") or shutil.which("tectonic")
+    if engine is None:
+        pytest.skip("neither pdflatex nor tectonic is on PATH; structural LaTeX checks still ran")
+    _, con = built
+    root = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                            "current_database()").fetchone()[0]).parent
+    sources = sorted((root / "tables").glob("*_standalone.tex"))
+    assert len(sources) >= 6
+    for src in sources:
+        dst = tmp_path / src.name
+        dst.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+        cmd = ([engine, "-interaction=nonstopmode", "-halt-on-error", dst.name]
+               if engine.endswith("pdflatex") else [engine, dst.name])
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "TEXMFVAR": str(tmp_path / "texmf")},
+                              check=False)
+        assert proc.returncode == 0, (src.name, proc.stdout[-1500:])

@@ -32,7 +32,7 @@ def test_every_format_is_written_with_caption_notes_and_provenance(tmp_path):
     assert "| Year | WEIS defiance share |" in md and "*Notes:* A note." in md
     assert "code 0.1.0+gabc123def456" in md and "weis" in paths["html"].read_text()
     tex = paths["tex"].read_text()
-    assert r"J$\to$P \& 5\%" in tex and r"Note\_1" in tex and r"\toprule" in tex
+    assert r"J$\rightarrow$P \& 5\%" in tex and r"Note\_1" in tex and r"\toprule" in tex
 
 
 def test_standalone_data_table_compiles(tmp_path):

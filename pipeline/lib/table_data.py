@@ -9,11 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.lib.table_render import latex_escape as _tex
 from pipeline.lib.table_render import provenance_line
-
-_TEX_ESCAPE = str.maketrans({"&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#", "$": r"\$",
-                             "−": "$-$", "→": r"$\to$", "×": r"$\times$", "θ": r"$\theta$",
-                             "|": r"$|$", "≥": r"$\geq$", "…": r"\ldots{}"})
 
 
 def _cell(value, digits: int) -> str:
@@ -31,10 +28,6 @@ def _cell(value, digits: int) -> str:
 def cells(frame: pl.DataFrame, digits: int = 3) -> list[list[str]]:
     """The frame's rows as formatted strings (floats to ``digits``, booleans as yes/blank)."""
     return [[_cell(v, digits) for v in row] for row in frame.rows()]
-
-
-def _tex(text: str) -> str:
-    return text.translate(_TEX_ESCAPE)
 
 
 def write_data_table(frame: pl.DataFrame, headings: dict[str, str], title: str,

@@ -15,6 +15,13 @@ from pipeline.lib.tables import ESTIMATOR_LABELS, SUPERSCRIPT, row_format
 
 HEADER = ["Specification", "Outcome family", "Estimator", "N", "Estimate (SE)",
           "Effect (SD) [95% CI]", "p", "Romano–Wolf p"]
+# The summary's estimator column in short form (the full names are in each model's table).
+SHORT_ESTIMATOR = {"fe_ols_weighted": "WLS, FE", "fe_ols": "OLS, FE", "ols_weighted": "WLS",
+                   "ols": "OLS", "fe_fractional_logit_weighted": "Frac. logit, FE",
+                   "fe_fractional_logit": "Frac. logit, FE",
+                   "fractional_logit_weighted": "Frac. logit", "fractional_logit": "Frac. logit",
+                   "logit": "Logit", "poisson": "Poisson", "fe_poisson": "Poisson, FE",
+                   "negbin": "Neg. binomial"}
 
 
 def _p(x) -> str:
@@ -33,7 +40,8 @@ class SummaryTable:
 
     def to_latex(self, standalone: bool = False, label: str | None = None) -> str:
         e, k = latex_escape, len(HEADER)
-        out = [r"\begin{sidewaystable}[htbp]", r"\centering", r"\begin{threeparttable}",
+        out = [r"\begin{sidewaystable}[htbp]", r"\centering", r"\footnotesize",
+               r"\begin{threeparttable}",
                rf"\caption{{{e(self.title)}}}"] + ([rf"\label{{{label}}}"] if label else [])
         out += [rf"\begin{{tabular}}{{ll{'c' * (k - 2)}}}", r"\toprule",
                 " & ".join(e(h) for h in HEADER) + r" \\", r"\midrule"]
@@ -110,14 +118,17 @@ def robustness_table(coefs: pl.DataFrame, stats: pl.DataFrame, provenance: dict 
             eff = ("" if r["std_effect"] is None else f"{r['std_effect']:.3f} "
                    f"[{r['std_effect_low']:.3f}, {r['std_effect_high']:.3f}]")
             rows.append([("★ " if r["primary"] else "") + (r["short"] or r["model"]),
-                         r["family"] or "", ESTIMATOR_LABELS.get(r["estimator"] or "",
-                                                                 r["estimator"] or ""),
+                         r["family"] or "",
+                         SHORT_ESTIMATOR.get(r["estimator"] or "", ESTIMATOR_LABELS.get(
+                             r["estimator"] or "", r["estimator"] or "")),
                          f"{int(float(r['nobs'])):,}" if r["nobs"] else "", est + scale, eff,
                          _p(r["p_value"]), _p(r["p_value_rw"])])
         sections.append((f"Robustness family: {fam}", rows))
     notes = [("★ marks the primary specification. Estimate: the key term's coefficient on the "
               "model's own scale (linear, log-odds or log-rate). Effect: change in Y, in SDs "
-              "of Y, for +1 SD of X (average marginal effect for GLMs), delta-method 95% CI."),
+              "of Y, for +1 SD of X (average marginal effect for GLMs; for a key term in an "
+              "interaction, where its moderator is 0, as its coefficient), delta-method 95% CI. "
+              "FE: fixed effects absorbed; WLS: weighted by the counts behind the share."),
              ("Romano–Wolf p: step-down adjustment across the family from a cluster score "
               "bootstrap whose multipliers are shared by all of the family's models.")]
     tidy = d.select("robustness_family", "model", "short", "family", "estimator", "nobs",

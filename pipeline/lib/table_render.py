@@ -19,6 +19,7 @@ import polars as pl
 STARS = (0.1, 0.05, 0.01)
 MAX_PORTRAIT = 6
 MAX_COLUMNS = 9
+LABEL_WIDTH = "6.2cm"   # the term-label column of a regression table in LaTeX
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                 "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
@@ -28,7 +29,9 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "
                 "⁻": r"\textsuperscript{$-$}", "⁰": r"\textsuperscript{0}",
                 "⁶": r"\textsuperscript{6}", "⁹": r"\textsuperscript{9}",
                 "×10⁻³": r"$\times 10^{-3}$", "×10⁻⁶": r"$\times 10^{-6}$",
-                "×10⁻⁹": r"$\times 10^{-9}$"}
+                "×10⁻⁹": r"$\times 10^{-9}$", "×10⁻ᵏ": r"$\times 10^{-k}$", "10ᵏ": r"$10^{k}$",
+                "ᵏ": r"\textsuperscript{k}", "★": r"$\star$", "|": r"\textbar{}",
+                "…": r"\ldots{}"}
 _TEX_RE = re.compile("|".join(map(re.escape, sorted(_TEX_SPECIAL, key=len, reverse=True))))
 _HTML_STYLE = ("table.regression-table{border-collapse:collapse;font-family:serif}"
                "table.regression-table caption{font-weight:bold;padding-bottom:4px}"
@@ -80,8 +83,9 @@ def standalone_latex(body: str) -> str:
     """A compilable article around table environments (booktabs, rotating, threeparttable)."""
     # no T1 fontenc: without cm-super it makes pdflatex generate bitmap fonts in $HOME
     head = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{booktabs}",
-            r"\usepackage{rotating}", r"\usepackage[margin=2cm]{geometry}",
-            r"\usepackage{threeparttable}", r"\begin{document}"]
+            r"\usepackage{array}", r"\usepackage{rotating}",
+            r"\usepackage[margin=2cm]{geometry}", r"\usepackage{threeparttable}",
+            r"\begin{document}"]
     return "\n".join([*head, body, r"\end{document}"]) + "\n"
 
 
@@ -157,8 +161,12 @@ class RegressionTable:
 
         out = [rf"\begin{{{env}}}[htbp]", r"\centering", r"\begin{threeparttable}",
                rf"\caption{{{e(self.title)}}}"] + ([rf"\label{{{label}}}"] if label else [])
-        out += [rf"\begin{{tabular}}{{l{'c' * k}}}", r"\toprule",
-                row([""] + [rf"\multicolumn{{{b - a}}}{{c}}{{{e(d)}}}"
+        # Term labels wrap in a ragged column (a long interaction label would otherwise push a
+        # one-column table off the page); a dependent-variable header wraps over its columns.
+        out += [rf"\begin{{tabular}}{{>{{\raggedright\arraybackslash}}p{{{LABEL_WIDTH}}}"
+                rf"{'c' * k}}}", r"\toprule",
+                row([""] + [rf"\multicolumn{{{b - a}}}{{>{{\centering\arraybackslash}}"
+                            rf"p{{{max(b - a, 2) * 2.2:.1f}cm}}}}{{{e(d)}}}"
                             for d, a, b in self.dep_groups]),
                 " ".join(rf"\cmidrule(lr){{{a + 2}-{b + 1}}}" for _, a, b in self.dep_groups),
                 row(["", *(e(s) for s in self.shorts)]), row(["", *self.col_labels]),
