@@ -163,8 +163,8 @@ class RegressionTable:
                rf"\caption{{{e(self.title)}}}"] + ([rf"\label{{{label}}}"] if label else [])
         # Term labels wrap in a ragged column (a long interaction label would otherwise push a
         # one-column table off the page); a dependent-variable header wraps over its columns.
-        out += [rf"\begin{{tabular}}{{>{{\raggedright\arraybackslash}}p{{{LABEL_WIDTH}}}"
-                rf"{'c' * k}}}", r"\toprule",
+        out += [(rf"\begin{{tabular}}{{>{{\raggedright\arraybackslash}}p{{{LABEL_WIDTH}}}"
+                rf"{'c' * k}}}"), r"\toprule",
                 row([""] + [rf"\multicolumn{{{b - a}}}{{>{{\centering\arraybackslash}}"
                             rf"p{{{max(b - a, 2) * 2.2:.1f}cm}}}}{{{e(d)}}}"
                             for d, a, b in self.dep_groups]),
