@@ -196,3 +196,18 @@ def test_important_votes_start_in_1984_so_france_us_1958_69_has_none(unga):
     assert unga["important"]["year"].min() == 1984
     fr = unga["important"].filter(pl.col("ccode_a") == USA, pl.col("ccode_b") == FRANCE)
     assert fr["year"].min() >= 1984
+
+
+def test_anchored_pair_counts_equal_the_full_counts_of_the_anchors_pairs():
+    """anchor=USA gives exactly the full counts' rows of the pairs with the USA, in either
+    order of codes (a state below 2 would be swapped, votes with it)."""
+    votes = pl.LazyFrame({"rcid": [1, 1, 1, 2, 2, 2, 3, 3],
+                          "ccode": [2, 1, 20, 2, 1, 20, 2, 20],
+                          "vote": [1, 3, 2, 3, 3, 1, 1, 1]})
+    rollcalls = pl.LazyFrame({"rcid": [1, 2, 3], "year": [2000, 2000, 2001]})
+    full = vote_pair_counts(votes, rollcalls).collect()
+    usa = vote_pair_counts(votes, rollcalls, anchor=2).collect()
+    expect = full.filter((pl.col("ccode_a") == 2) | (pl.col("ccode_b") == 2))
+    assert usa.sort("ccode_a", "ccode_b", "year").equals(
+        expect.sort("ccode_a", "ccode_b", "year").select(usa.columns))
+    assert usa.filter(ccode_a=1, ccode_b=2, year=2000)["n_31"].item() == 1  # 1 voted no, USA yes

@@ -36,7 +36,8 @@ def _n(i: int, j: int) -> pl.Expr:
 
 
 def vote_pair_counts(votes: pl.LazyFrame, rollcalls: pl.LazyFrame, important_only: bool = False,
-                     important_from_session: int = IMPORTANT_FROM_SESSION) -> pl.LazyFrame:
+                     important_from_session: int = IMPORTANT_FROM_SESSION,
+                     anchor: int | None = None) -> pl.LazyFrame:
     """Joint vote counts per unordered dyad and year.
 
     The cast votes (1-3) are self-joined on ``rcid``, kept where ``ccode_a < ccode_b`` and
@@ -51,6 +52,8 @@ def vote_pair_counts(votes: pl.LazyFrame, rollcalls: pl.LazyFrame, important_onl
         ``important_only``); ``year`` is the session's opening year.
     important_only : keep only roll calls flagged ``importantvote = 1`` from session
         ``important_from_session`` on (METHODS §6.2: default 39; 38 is the sensitivity check).
+    anchor : only the pairs that include this state (e.g. the USA for its important votes):
+        its votes are joined to everyone's instead of every state's to every state's.
 
     Returns
     -------
@@ -68,11 +71,23 @@ def vote_pair_counts(votes: pl.LazyFrame, rollcalls: pl.LazyFrame, important_onl
         .join(rc.select("rcid", "year"), on="rcid", how="inner")
     )
     cell = (pl.col("va") - 1) * len(CAST) + (pl.col("vb") - 1)
+    left = cast if anchor is None else cast.filter(pl.col("ccode") == anchor)
+    pairs = (left.select("rcid", "year", pl.col("ccode").alias("ccode_a"),
+                         pl.col("vote").alias("va"))
+             .join(cast.select("rcid", pl.col("ccode").alias("ccode_b"),
+                               pl.col("vote").alias("vb")), on="rcid", how="inner"))
+    if anchor is None:
+        pairs = pairs.filter(pl.col("ccode_a") < pl.col("ccode_b"))
+    else:  # put the pair in (lower, higher) order, its votes with it
+        low = pl.col("ccode_a") < pl.col("ccode_b")
+        pairs = (pairs.filter(pl.col("ccode_a") != pl.col("ccode_b"))
+                 .select("rcid", "year",
+                         pl.min_horizontal("ccode_a", "ccode_b").alias("ccode_a"),
+                         pl.max_horizontal("ccode_a", "ccode_b").alias("ccode_b"),
+                         pl.when(low).then(pl.col("va")).otherwise(pl.col("vb")).alias("va"),
+                         pl.when(low).then(pl.col("vb")).otherwise(pl.col("va")).alias("vb")))
     return (
-        cast.select("rcid", "year", pl.col("ccode").alias("ccode_a"), pl.col("vote").alias("va"))
-        .join(cast.select("rcid", pl.col("ccode").alias("ccode_b"), pl.col("vote").alias("vb")),
-              on="rcid", how="inner")
-        .filter(pl.col("ccode_a") < pl.col("ccode_b"))
+        pairs
         .with_columns(cell.alias("_cell"))
         .group_by(KEY)
         .agg((pl.col("_cell") == k).sum().cast(pl.Int32).alias(c)
@@ -172,6 +187,7 @@ def directed(frame: pl.LazyFrame) -> pl.LazyFrame:
 UN_MEASURES = ["n_common", "n_yes_no", "agree", "agree_voeten", "s_abs", "s_sq", "kappa",
                "kappa_w", "pi", "oppose_share"]
 EXCLUDED_YEARS = (1964,)   # one roll call in the whole session (METHODS §5.1)
+IMPORTANT_LIST_OWNER = 2   # the State Department's list: only pairs with the USA (METHODS §6.2)
 
 
 def build_un_agreement(votes: pl.DataFrame, rollcalls: pl.DataFrame) -> pl.DataFrame:
@@ -180,13 +196,13 @@ def build_un_agreement(votes: pl.DataFrame, rollcalls: pl.DataFrame) -> pl.DataF
     Aggregation is by General Assembly session: ``year`` is the session's opening year
     (session + 1945), so a vote cast in January belongs to the previous year's session
     (METHODS §5.1). 1964 (session 19, a single roll call) is excluded. Important-vote
-    measures (``_imp``) use the US State Department's list from session 39 (METHODS §6.2); they
-    are the US's list and are only meaningful for pairs with the USA, which the dyad-year table
-    enforces.
+    measures (``_imp``) use the US State Department's list from session 39 (METHODS §6.2): the
+    US's list, so they are computed for the pairs with the USA only.
     """
     v, r = votes.lazy(), rollcalls.lazy().filter(~pl.col("year").is_in(list(EXCLUDED_YEARS)))
     every = agreement_measures(vote_pair_counts(v, r)).select(*KEY, *UN_MEASURES)
-    imp = (agreement_measures(vote_pair_counts(v, r, important_only=True))
+    imp = (agreement_measures(vote_pair_counts(v, r, important_only=True,
+                                               anchor=IMPORTANT_LIST_OWNER))
            .select(*KEY, *[pl.col(c).alias(f"{c}_imp") for c in UN_MEASURES]))
     return (every.join(imp, on=KEY, how="left").with_columns(pl.col("year").cast(pl.Int32))
             .sort(KEY).collect())
