@@ -31,28 +31,26 @@ def cmd_cite(args: argparse.Namespace) -> int:
     """Versions of the files used, then BibTeX: each key once, standard entry types only."""
     from pipeline.lib import bibtex, inventory
     from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.freshness import Sha256Cache
+    from pipeline.lib.provenance import sha256_file
 
     sources = [s for s in all_sources() if args.all or s.find()]
     used: dict[str, list[tuple[str, str]]] = {}
     for source, path, sha in ingest_rows("SELECT DISTINCT source, source_file, sha256 "
                                          "FROM raw.ingest_log ORDER BY source, source_file"):
         used.setdefault(source, []).append((path, sha))
-    cache = Sha256Cache()
     print("% Versions: source, version (as the files say, else the registry's), sha256 of the "
           "files used (from raw.ingest_log when the warehouse has ingested them, else the "
           "files the parsers would read)")
     versions = {}
     for s in sources:
         files = used.get(s.name) or [
-            (str(f.path), f.sha256) for f in inventory.status(s, RAW_TABLES, cache.sha256).files
+            (str(f.path), f.sha256) for f in inventory.status(s, RAW_TABLES, sha256_file).files
             if f.read]
         version, how = inventory.release_of(s, files)
         versions[s.name] = (version, how)
         print(f"% {s.name:26s} {version} ({how})")
         for path, sha in files or [("(not present)", "-")]:
             print(f"%     sha256 {sha}  {path}")
-    cache.save()
     if args.versions:
         return EXIT_OK
     seen: set[str] = set()

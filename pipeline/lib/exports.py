@@ -15,7 +15,7 @@ import polars as pl
 from pipeline.lib import figures, tables
 from pipeline.lib.case_outputs import write_case_outputs
 from pipeline.lib.figure_models import SCALES
-from pipeline.lib.provenance import code_version, source_versions
+from pipeline.lib.provenance import software_version, source_versions
 from pipeline.lib.regressions import ModelSpec
 from pipeline.lib.table_family import robustness_table
 
@@ -37,7 +37,7 @@ def provenance(con: duckdb.DuckDBPyConnection) -> dict:
         by_source.setdefault(source, []).append(digest)
     data = {s: hashlib.sha256("".join(sorted(d)).encode()).hexdigest() if len(d) > 1 else d[0]
             for s, d in by_source.items()}
-    return {"data": data, "code": code_version(), "date": date.today().isoformat()}
+    return {"data": data, "code": software_version(), "date": date.today().isoformat()}
 
 
 def file_manifest(con: duckdb.DuckDBPyConnection) -> list[dict]:

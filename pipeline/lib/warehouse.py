@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline.lib.ingest import ParseResult
 from pipeline.lib.paths import warehouse_path
-from pipeline.lib.provenance import code_version, sha256_file
+from pipeline.lib.provenance import sha256_file
 
 SCHEMAS = ("raw", "ref", "derived", "models")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -114,14 +114,14 @@ class FileIngest:
             self.sha256 = sha256_file(self.path)
 
 
-def _log_frame(table: str, files: list[FileIngest], partition_year: int | None,
-               run_id: str | None) -> pl.DataFrame:
+def _log_frame(table: str, files: list[FileIngest], run_id: str | None,
+               code_version: str) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "table_name": [table] * len(files),
             "source": [f.source for f in files],
             "source_file": [str(f.path) for f in files],
-            "partition_year": [partition_year] * len(files),
+            "partition_year": [None] * len(files),
             "sha256": [f.sha256 for f in files],
             "bytes": [f.path.stat().st_size for f in files],
             "rows_read": [f.result.rows_read for f in files],
@@ -130,7 +130,7 @@ def _log_frame(table: str, files: list[FileIngest], partition_year: int | None,
             "deduplicated": [f.result.deduplicated for f in files],
             "started_at": [f.started_at for f in files],
             "finished_at": [f.finished_at for f in files],
-            "code_version": [code_version()] * len(files),
+            "code_version": [code_version] * len(files),
             "run_id": [run_id] * len(files),
         },
         schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8},
@@ -138,12 +138,13 @@ def _log_frame(table: str, files: list[FileIngest], partition_year: int | None,
 
 
 def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame, *,
-                files: list[FileIngest] | None = None, partition_year: int | None = None,
-                partition_column: str = "partition_year", run_id: str | None = None) -> None:
-    """Replace ``schema.table`` (or its ``partition_year`` slice) and its log rows atomically.
+                files: list[FileIngest] | None = None, run_id: str | None = None,
+                code_version: str = "") -> None:
+    """Replace ``schema.table`` and its log rows atomically.
 
-    With ``files`` (raw tables) the ingest-log and quarantine rows of the table (or partition)
-    are replaced in the same transaction. Nothing is visible to other readers until COMMIT.
+    With ``files`` (raw tables) the ingest-log and quarantine rows of the table are replaced in
+    the same transaction, each log row carrying the Dagster run and the asset's code version.
+    Nothing is visible to other readers until COMMIT.
     """
     target = qualified(schema, table)
     arrow = frame.to_arrow()
@@ -151,25 +152,18 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     try:
         ensure_schemas(con)
         con.register("_incoming", arrow)
-        if partition_year is None:
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming")
-        else:
-            col = _ident(partition_column)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM _incoming LIMIT 0")
-            con.execute(f"DELETE FROM {target} WHERE {col} = ?", [partition_year])
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming")
         if files is not None:
             full = f"{schema}.{table}"
-            con.execute(DELETE_LOG, [full, partition_year])
-            con.execute(DELETE_QUARANTINE, [full, partition_year])
-            log = _log_frame(full, files, partition_year, run_id)
+            con.execute(DELETE_LOG, [full, None])
+            con.execute(DELETE_QUARANTINE, [full, None])
+            log = _log_frame(full, files, run_id, code_version)
             con.register("_log", log.to_arrow())
             con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM _log")
             quarantine = pl.concat([f.result.quarantine for f in files]) if files else None
             if quarantine is not None and quarantine.height:
-                q = quarantine.with_columns(
-                    pl.lit(full).alias("table_name"),
-                    pl.lit(partition_year, pl.Int16).alias("partition_year"))
+                q = quarantine.with_columns(pl.lit(full).alias("table_name"),
+                                            pl.lit(None, pl.Int16).alias("partition_year"))
                 con.register("_q", q.to_arrow())
                 con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM _q")
         con.execute("COMMIT")
@@ -252,8 +246,10 @@ class PartitionWriter:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, table: str,
-                 partition_year: int, template: pl.DataFrame, run_id: str | None = None):
+                 partition_year: int, template: pl.DataFrame, run_id: str | None = None,
+                 code_version: str = ""):
         self.con, self.year, self.run_id = con, partition_year, run_id
+        self.code_version = code_version
         self.schema, self.table, self.full = schema, table, f"{schema}.{table}"
         self.part = PARTITION.format(table=table, year=int(partition_year))
         self.staging = qualified(schema, self.part + STAGING)
@@ -320,7 +316,7 @@ class PartitionWriter:
             "bytes": [path.stat().st_size], "rows_read": [rows_read], "loaded": [loaded],
             "quarantined": [quarantined], "deduplicated": [deduplicated],
             "started_at": [started_at], "finished_at": [finished_at],
-            "code_version": [code_version()], "run_id": [self.run_id]},
+            "code_version": [self.code_version], "run_id": [self.run_id]},
             schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8}))
 
     def _swap(self) -> None:
