@@ -71,6 +71,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from pipeline.lib import warehouse
     from pipeline.lib.paths import derived_dir, warehouse_path
+    from pipeline.records import asset_versions, instance
 
     export_all = importlib.import_module("pipeline.lib.exports").export_all
     if not warehouse_path().is_file():
@@ -78,9 +79,11 @@ def cmd_export(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     out = args.out or derived_dir()
+    with instance() as inst:  # the versions Dagster recorded, for PROVENANCE.json
+        assets = asset_versions(inst)
     con = warehouse.connect(warehouse_path(), read_only=True)
     try:
-        written = export_all(con, out)
+        written = export_all(con, out, assets=assets)
     except Exception as exc:  # noqa: BLE001 - report, exit 1
         print(f"error: export failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -124,10 +127,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"plan: {len(items)} file(s) to download")
     for it in items:
-        resume = (f", resuming from {fetch.human_size(it.part.stat().st_size)}"
-                  if it.part.is_file() else "")
-        print(f"  {it.source}/{it.file} ({fetch.human_size(it.size)}, {fetch.check_note(it)}"
-              f"{resume})\n    from {it.url}\n    to   {it.dest}")
+        print(f"  {it.source}/{it.file} ({fetch.human_size(it.size)}, {fetch.check_note(it)})"
+              f"\n    from {it.url}\n    to   {it.dest}")
     if args.dry_run:
         return EXIT_OK
     if not args.yes:

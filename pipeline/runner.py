@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +31,9 @@ from pathlib import Path
 
 from pipeline import unchanged
 from pipeline.lib import selection, summary, warehouse
-from pipeline.lib.paths import REPO_ROOT, derived_dir, warehouse_path
+from pipeline.lib.paths import derived_dir, warehouse_path
 from pipeline.lib.selection import UnknownAssetError  # noqa: F401 - re-exported for the CLI
+from pipeline.records import instance, last_run_id, standing_checks
 from pipeline.runlog import (
     RunLog,
     registry_records,
@@ -74,27 +74,6 @@ class RunOutcome:
         return self.ok
 
 
-def dagster_home() -> Path:
-    """``$DAGSTER_HOME``, else ``<derived>/dagster_home`` (with the instance config)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or derived_dir() / "dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "pipeline" / "dagster.yaml", home / "dagster.yaml")
-    return home
-
-
-def instance():
-    """The Dagster instance that holds the record of runs, versions and check outcomes."""
-    import dagster as dg
-
-    return dg.DagsterInstance.from_config(str(dagster_home()))
-
-
-def last_run_id(inst) -> str | None:
-    runs = inst.get_runs(limit=1)
-    return runs[0].run_id if runs else None
-
-
 def stages(graph, keys: set) -> list[tuple[set, bool]]:
     """(keys, partitioned) in run order: ingestion (the roots and what the partitioned assets
     need), the partitioned assets, everything else."""
@@ -131,23 +110,6 @@ def asset_graph(graph) -> selection.AssetGraph:
         tuple(name.values()),
         {name[k]: tuple(sorted(c.to_user_string() for c in graph.get(k).child_keys)) for k in keys},
         parts, checks)
-
-
-def standing_checks(inst, checks) -> list[summary.CheckResult]:
-    """The latest outcome Dagster recorded for each check (asset key, name)."""
-    import dagster as dg
-
-    keys = [dg.AssetCheckKey(dg.AssetKey.from_user_string(a), n) for a, n in checks]
-    records = inst.event_log_storage.get_latest_asset_check_execution_by_key(keys)
-    out = []
-    for key, record in sorted(records.items(), key=lambda kv: kv[0].to_user_string()):
-        data = getattr(getattr(record.event, "dagster_event", None), "event_specific_data", None)
-        if isinstance(data, dg.AssetCheckEvaluation):
-            meta = {k: getattr(v, "value", v) for k, v in (data.metadata or {}).items()}
-            out.append(summary.CheckResult(key.asset_key.to_user_string(), key.name,
-                                           bool(data.passed), data.severity.value,
-                                           bool(data.blocking), summary.check_detail(meta)))
-    return out
 
 
 def _log_path(keep: int = KEEP_LOGS) -> Path:

@@ -23,9 +23,8 @@ import dagster as dg
 
 from pipeline.lib.provenance import NO_FILE
 from pipeline.lib.summary import downstream
+from pipeline.records import CODE_VERSION_TAG, DATA_VERSION_TAG
 
-CODE_VERSION_TAG = "dagster/code_version"
-DATA_VERSION_TAG = "dagster/data_version"
 UPSTREAM = "an input is about to change"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipeline import runner, stale
+from pipeline import records, runner, stale
 from pipeline.defs import automation, keys, versions
 from pipeline.lib import warehouse as wh
 
@@ -75,7 +75,7 @@ def observe_and_plan() -> stale.Plan:
     con = wh.connect(read_only=True)
     tables = set(wh.visible_tables(con))
     con.close()
-    with runner.instance() as inst:
+    with records.instance() as inst:
         runner._observe(defs, g, inst, lambda event: None, None)
         return stale.plan(g, inst, tables)
 
@@ -95,15 +95,15 @@ def test_cold_run_materializes_everything_and_dagster_records_its_versions(built
     assert con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'meta'"
                        ).fetchone()[0] == 0
     con.close()
-    with runner.instance() as inst:
+    with records.instance() as inst:
         for key in g.materializable_asset_keys:
             if g.get(key).partitions_def is None:
                 tags = inst.get_latest_materialization_event(key).tags
-                assert tags[stale.CODE_VERSION_TAG] == g.get(key).code_version, key
+                assert tags[records.CODE_VERSION_TAG] == g.get(key).code_version, key
         nmc = inst.get_latest_materialization_event(keys.raw("cow_nmc")).tags
         assert dg.DataProvenance.from_tags(nmc).input_data_versions[
             keys.files("cow_nmc")].value == sha
-        assert nmc[stale.CODE_VERSION_TAG] == code
+        assert nmc[records.CODE_VERSION_TAG] == code
         assert "2018" in inst.get_materialized_partitions(keys.EVENTS)
     assert len(sha) == 64 and not (root / "derived" / "sha256_cache.json").exists()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli, runner
+from pipeline import cli, records
 from pipeline.lib import warehouse as wh
 from pipeline.lib.paths import REPO_ROOT
 
@@ -94,7 +94,7 @@ def latest_runs(keys: list[str]) -> dict[str, str]:
     """The run of each asset's latest materialization, as Dagster recorded it."""
     import dagster as dg
 
-    with runner.instance() as inst:
+    with records.instance() as inst:
         return {k: inst.get_latest_materialization_event(dg.AssetKey.from_user_string(k)).run_id
                 for k in keys}
 

@@ -78,8 +78,11 @@ def table_groups(specs: list[ModelSpec], fitted: set[str]) -> dict[str, tuple[st
 
 
 def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
-               specs: list[ModelSpec] | None = None) -> dict[str, Path]:
-    """Write every table and figure under ``out_dir/tables`` and ``out_dir/figures``."""
+               specs: list[ModelSpec] | None = None,
+               assets: dict[str, dict] | None = None) -> dict[str, Path]:
+    """Write every table and figure under ``out_dir/tables`` and ``out_dir/figures``, and
+    ``PROVENANCE.json``: the files with their sha256, the source releases and ``assets``, the
+    code and data versions and the run of each table as the orchestrator recorded them."""
     from pipeline.lib.paths import MODELS_DIR
     from pipeline.lib.regressions import load_specs
 
@@ -113,7 +116,8 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
             written[f"table:robustness:{fmt}"] = path
     manifest = out_dir / "PROVENANCE.json"
     manifest.write_text(json.dumps({**prov, "files": file_manifest(con),
-                                    "versions": source_versions(con)}, indent=2))
+                                    "versions": source_versions(con),
+                                    "assets": assets or {}}, indent=2))
     written["provenance"] = manifest
     written |= write_case_outputs(con, tdir, fdir, prov)
     written |= _spec_curve(coefs, stats, specs, fitted, fdir, prov)

@@ -31,6 +31,7 @@ from pipeline.lib.regressions import (
     with_family_pvalues,
 )
 from pipeline.lib.regressions.specs import PANELS
+from pipeline.records import asset_versions
 
 GROUP = "models"
 PANEL_KEYS = [dg.AssetKey(p.split(".")) for p in [*PANELS, "derived.state_year"]]
@@ -175,8 +176,12 @@ def case_models(warehouse: Warehouse) -> dg.MaterializeResult:
           deps=[COEFFICIENTS.key, keys.models("case_models"), keys.derived("case_series")])
 def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
-    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions."""
-    written = exports.export_all(warehouse.con, derived_dir())
+    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions:
+    PROVENANCE.json lists the code and data versions Dagster recorded for every table."""
+    graph = context.repository_def.asset_graph
+    upstream = [k for k in graph.materializable_asset_keys if k != context.asset_key]
+    written = exports.export_all(warehouse.con, derived_dir(),
+                                 assets=asset_versions(context.instance, upstream))
     return dg.MaterializeResult(metadata={
         "files": len(written),
         "outputs": dg.MetadataValue.md("\n".join(f"- `{k}`: {v}" for k, v in written.items())),
