@@ -38,10 +38,18 @@ def _missing_required() -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.lib import warehouse
-    from pipeline.runner import UnknownAssetError, materialize_all, strict_from_env, summary_text
+    from pipeline.lib import selection, warehouse
 
     t0 = time.perf_counter()
+    cached = selection.cached_graph() if args.select else None
+    try:  # a mistyped key fails here, in well under a second, before Dagster is imported
+        if cached is not None:
+            selection.resolve(args.select, cached)
+    except selection.UnknownAssetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from pipeline.runner import UnknownAssetError, materialize_all, strict_from_env, summary_text
+
     level = os.environ.get("PIPELINE_LOG_LEVEL") or ("INFO" if args.no_progress else "ERROR")
     try:
         outcome = materialize_all(select=args.select, force=args.force,

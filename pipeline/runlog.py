@@ -117,8 +117,9 @@ class RunLog:
 
     def _failed_step(self, step_key: str | None, message: str) -> str:
         """Record a failed step against its asset. A blocking check that did not pass is
-        already in :attr:`checks`; a check step that crashed fails its asset."""
-        if step_key in self.check_steps:
+        already in :attr:`checks`; a check step of its own (not the asset's) that crashed
+        fails its asset."""
+        if step_key in self.check_steps and step_key not in self.planned:
             key, name = self.check_steps[step_key]
             if not any(c.asset == key and c.name == name for c in self.checks):
                 self.failed.setdefault(key, f"check {name} could not run: {message}")

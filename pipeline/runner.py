@@ -128,8 +128,9 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     ``select``.
 
     ``select`` terms are keys as :mod:`pipeline.lib.selection` reads them (``raw.cow_nmc``,
-    ``raw/cow_nmc+``, ``raw/events[2018]``); an unknown one raises :class:`UnknownAssetError`,
-    before the definitions load when the last run left the graph. ``progress`` shows a bar;
+    ``raw/cow_nmc+``, ``raw/events[2018]``); an unknown one raises :class:`UnknownAssetError`
+    (``pipeline run`` checks them against the cached graph before this module, and Dagster,
+    are even imported). ``progress`` shows a bar;
     ``log_level`` is the console's (every event goes to the log file regardless).
     """
     strict = strict_from_env() if strict is None else strict

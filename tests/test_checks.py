@@ -57,11 +57,13 @@ def test_a_failing_blocking_check_leaves_the_previous_derived_table(coverage, mo
 
     duplicated = _materialize(pl.concat([good, good.head(1)]), monkeypatch)
     assert not duplicated.success
-    [check] = [c for c in duplicated.get_asset_check_evaluations() if not c.passed]
-    assert (check.check_name, check.metadata["duplicate_keys"].value) == (checks.UNIQUE_KEY, 1)
+    failed = {c.check_name: c for c in duplicated.get_asset_check_evaluations() if not c.passed}
+    assert set(failed) == {checks.SCHEMA, checks.UNIQUE_KEY}  # the schema declares the key too
+    assert failed[checks.UNIQUE_KEY].metadata["duplicate_keys"].value == 1
     failure = next(e for e in duplicated.all_events if e.is_step_failure)
-    assert "derived.event_coverage not written: check unique_key failed" in str(
-        failure.step_failure_data.error.message)
+    message = str(failure.step_failure_data.error.message)
+    assert "derived.event_coverage not written: check schema failed" in message
+    assert "check unique_key failed (1 duplicate keys)" in message
     assert _table(coverage) == before
 
     bad = good.with_columns(pl.lit(None, pl.Boolean).alias("covered"))

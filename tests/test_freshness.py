@@ -160,6 +160,29 @@ def test_changed_file_redoes_its_table_and_downstream_only(built):
     assert materialize_all().up_to_date
 
 
+def test_the_automation_requests_a_changed_table_and_its_downstream(built):
+    """Dagster's own evaluation of the automation conditions (what the sensor does once
+    switched on): after a changed majors2016.csv is observed, it requests raw/cow_majors and
+    everything downstream, nothing else."""
+    root, _ = built
+    target = root / "raw" / MAJORS
+    original = target.read_bytes()
+    defs = definitions()
+    g = defs.resolve_asset_graph()
+    with records.instance() as inst:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=inst)
+        append_last_line(target)
+        try:
+            runner._observe(defs, g, inst, lambda event: None, None)
+            second = dg.evaluate_automation_conditions(defs=defs, instance=inst,
+                                                       cursor=first.cursor)
+        finally:
+            target.write_bytes(original)
+    requested = {k.to_user_string() for k in g.materializable_asset_keys
+                 if second.get_num_requested(k)}
+    assert requested == downstream({"raw/cow_majors"})
+
+
 def test_automation_ships_switched_off_with_a_condition_on_every_asset():
     """Dagster's default automation sensor is the only one and starts stopped; observed inputs
     are observed on the cron, every table refreshes on new data, new code or when missing."""

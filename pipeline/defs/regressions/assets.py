@@ -178,10 +178,9 @@ def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
     """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
     robustness summary and figures (PNG, PDF) under data/derived/figures, with versions:
     PROVENANCE.json lists the code and data versions Dagster recorded for every table."""
-    graph = context.repository_def.asset_graph
-    upstream = [k for k in graph.materializable_asset_keys if k != context.asset_key]
-    written = exports.export_all(warehouse.con, derived_dir(),
-                                 assets=asset_versions(context.instance, upstream))
+    assets = asset_versions(context.instance)
+    assets.pop(context.asset_key.to_user_string(), None)  # this run's is not recorded yet
+    written = exports.export_all(warehouse.con, derived_dir(), assets=assets)
     return dg.MaterializeResult(metadata={
         "files": len(written),
         "outputs": dg.MetadataValue.md("\n".join(f"- `{k}`: {v}" for k, v in written.items())),
