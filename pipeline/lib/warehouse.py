@@ -1,4 +1,5 @@
-"""The embedded DuckDB warehouse: atomic table replacement, ingest log and quarantine.
+"""The embedded DuckDB warehouse: atomic table replacement, with the ingest log and quarantine
+(:mod:`pipeline.lib.ingest_log`).
 
 Every write replaces a whole table (or one partition of it) together with its rows in
 ``raw.ingest_log`` and ``raw.quarantine`` inside ONE transaction, so a failed or killed run
@@ -12,7 +13,6 @@ new partition is written into a staging table first and swapped in by that one t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Self
@@ -20,46 +20,19 @@ from typing import Self
 import duckdb
 import polars as pl
 
-from pipeline.lib.ingest import ParseResult
+from pipeline.lib.ingest_log import (
+    DELETE_LOG,
+    DELETE_QUARANTINE,
+    INGEST_LOG_DDL,
+    QUARANTINE_DDL,
+    FileIngest,
+    replace_log,
+)
 from pipeline.lib.paths import warehouse_path
 from pipeline.lib.provenance import sha256_file
 
 SCHEMAS = ("raw", "ref", "derived", "models")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-INGEST_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS raw.ingest_log (
-    table_name VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL,
-    partition_year SMALLINT,
-    sha256 VARCHAR NOT NULL,
-    bytes BIGINT NOT NULL,
-    rows_read BIGINT NOT NULL,
-    loaded BIGINT NOT NULL,
-    quarantined BIGINT NOT NULL,
-    deduplicated BIGINT NOT NULL,
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP NOT NULL,
-    code_version VARCHAR NOT NULL,
-    run_id VARCHAR
-)"""
-
-QUARANTINE_DDL = """
-CREATE TABLE IF NOT EXISTS raw.quarantine (
-    table_name VARCHAR NOT NULL,
-    partition_year SMALLINT,
-    source_file VARCHAR NOT NULL,
-    line BIGINT,
-    "column" VARCHAR,
-    reason VARCHAR NOT NULL,
-    raw VARCHAR
-)"""
-
-DELETE_LOG = "DELETE FROM raw.ingest_log WHERE table_name = ? AND partition_year IS NOT DISTINCT FROM ?"
-DELETE_QUARANTINE = (
-    "DELETE FROM raw.quarantine WHERE table_name = ? AND partition_year IS NOT DISTINCT FROM ?")
-
 
 class WarehouseBusyError(RuntimeError):
     """Another process holds the warehouse (DuckDB: one writer per file)."""
@@ -98,45 +71,6 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUARANTINE_DDL)
 
 
-@dataclass
-class FileIngest:
-    """One parsed file with its provenance, ready to be logged."""
-
-    source: str
-    path: Path
-    result: ParseResult
-    started_at: datetime
-    finished_at: datetime
-    sha256: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.sha256:
-            self.sha256 = sha256_file(self.path)
-
-
-def _log_frame(table: str, files: list[FileIngest], run_id: str | None,
-               code_version: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "table_name": [table] * len(files),
-            "source": [f.source for f in files],
-            "source_file": [str(f.path) for f in files],
-            "partition_year": [None] * len(files),
-            "sha256": [f.sha256 for f in files],
-            "bytes": [f.path.stat().st_size for f in files],
-            "rows_read": [f.result.rows_read for f in files],
-            "loaded": [f.result.loaded for f in files],
-            "quarantined": [f.result.quarantine.height for f in files],
-            "deduplicated": [f.result.deduplicated for f in files],
-            "started_at": [f.started_at for f in files],
-            "finished_at": [f.finished_at for f in files],
-            "code_version": [code_version] * len(files),
-            "run_id": [run_id] * len(files),
-        },
-        schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8},
-    )
-
-
 def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame, *,
                 files: list[FileIngest] | None = None, run_id: str | None = None,
                 code_version: str = "") -> None:
@@ -154,28 +88,16 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
         con.register("_incoming", arrow)
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming")
         if files is not None:
-            full = f"{schema}.{table}"
-            con.execute(DELETE_LOG, [full, None])
-            con.execute(DELETE_QUARANTINE, [full, None])
-            log = _log_frame(full, files, run_id, code_version)
-            con.register("_log", log.to_arrow())
-            con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM _log")
-            quarantine = pl.concat([f.result.quarantine for f in files]) if files else None
-            if quarantine is not None and quarantine.height:
-                q = quarantine.with_columns(pl.lit(full).alias("table_name"),
-                                            pl.lit(None, pl.Int16).alias("partition_year"))
-                con.register("_q", q.to_arrow())
-                con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM _q")
+            replace_log(con, f"{schema}.{table}", files, run_id, code_version)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for view in ("_incoming", "_log", "_q"):
-            try:
-                con.unregister(view)
-            except duckdb.Error:
-                pass
+        try:
+            con.unregister("_incoming")
+        except duckdb.Error:
+            pass
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
