@@ -39,10 +39,18 @@ def _missing_required() -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.lib import warehouse
-    from pipeline.runner import UnknownAssetError, materialize_all, strict_from_env, summary_text
+    from pipeline.lib import selection, warehouse
 
     t0 = time.perf_counter()
+    cached = selection.cached_graph() if args.select else None
+    try:  # a mistyped key fails here, in well under a second, before Dagster is imported
+        if cached is not None:
+            selection.resolve(args.select, cached)
+    except selection.UnknownAssetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from pipeline.runner import UnknownAssetError, materialize_all, strict_from_env, summary_text
+
     level = os.environ.get("PIPELINE_LOG_LEVEL") or ("INFO" if args.no_progress else "ERROR")
     try:
         outcome = materialize_all(select=args.select, force=args.force,
@@ -90,17 +98,16 @@ def _source_lines(st, loaded: dict[str, list[tuple[str, int]]]) -> list[str]:
 def _cmd_sources(args: argparse.Namespace) -> int:
     from pipeline.lib import health, inventory
     from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.freshness import Sha256Cache
     from pipeline.lib.paths import raw_dirs
+    from pipeline.lib.provenance import sha256_file
     from pipeline.lib.sources.unvotes_r import release_line
 
-    cache, sources = Sha256Cache(), all_sources()
+    sources = all_sources()
     loaded: dict[str, list[tuple[str, int]]] = {}
     for path, table, n in ingest_rows("SELECT source_file, table_name, sum(loaded) FROM "
                                       "raw.ingest_log GROUP BY ALL ORDER BY ALL"):
         loaded.setdefault(path, []).append((table, int(n)))
-    states = inventory.inventory(sources, RAW_TABLES, cache.sha256)
-    cache.save()
+    states = inventory.inventory(sources, RAW_TABLES, sha256_file)
     for st in states:
         print("\n".join(_source_lines(st, loaded)))
     for folder, names in health.unread_files(sources, raw_dirs()).items():

@@ -32,28 +32,26 @@ def cmd_cite(args: argparse.Namespace) -> int:
     """Versions of the files used, then BibTeX: each key once, standard entry types only."""
     from pipeline.lib import bibtex, inventory
     from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.freshness import Sha256Cache
+    from pipeline.lib.provenance import sha256_file
 
     sources = [s for s in all_sources() if args.all or s.find()]
     used: dict[str, list[tuple[str, str]]] = {}
     for source, path, sha in ingest_rows("SELECT DISTINCT source, source_file, sha256 "
                                          "FROM raw.ingest_log ORDER BY source, source_file"):
         used.setdefault(source, []).append((path, sha))
-    cache = Sha256Cache()
     print("% Versions: source, version (as the files say, else the registry's), sha256 of the "
           "files used (from raw.ingest_log when the warehouse has ingested them, else the "
           "files the parsers would read)")
     versions = {}
     for s in sources:
         files = used.get(s.name) or [
-            (str(f.path), f.sha256) for f in inventory.status(s, RAW_TABLES, cache.sha256).files
+            (str(f.path), f.sha256) for f in inventory.status(s, RAW_TABLES, sha256_file).files
             if f.read]
         version, how = inventory.release_of(s, files)
         versions[s.name] = (version, how)
         print(f"% {s.name:26s} {version} ({how})")
         for path, sha in files or [("(not present)", "-")]:
             print(f"%     sha256 {sha}  {path}")
-    cache.save()
     if args.versions:
         return EXIT_OK
     seen: set[str] = set()
@@ -74,6 +72,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from pipeline.lib import warehouse
     from pipeline.lib.paths import derived_dir, warehouse_path
+    from pipeline.records import asset_versions, instance
 
     export_all = importlib.import_module("pipeline.lib.exports").export_all
     if not warehouse_path().is_file():
@@ -81,9 +80,11 @@ def cmd_export(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     out = args.out or derived_dir()
+    with instance() as inst:  # the versions Dagster recorded, for PROVENANCE.json
+        assets = asset_versions(inst)
     con = warehouse.connect(warehouse_path(), read_only=True)
     try:
-        written = export_all(con, out)
+        written = export_all(con, out, assets=assets)
     except Exception as exc:  # noqa: BLE001 - report, exit 1
         print(f"error: export failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -127,10 +128,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"plan: {len(items)} file(s) to download")
     for it in items:
-        resume = (f", resuming from {fetch.human_size(it.part.stat().st_size)}"
-                  if it.part.is_file() else "")
-        print(f"  {it.source}/{it.file} ({fetch.human_size(it.size)}, {fetch.check_note(it)}"
-              f"{resume})\n    from {it.url}\n    to   {it.dest}")
+        print(f"  {it.source}/{it.file} ({fetch.human_size(it.size)}, {fetch.check_note(it)})"
+              f"\n    from {it.url}\n    to   {it.dest}")
     if args.dry_run:
         return EXIT_OK
     if not args.yes:

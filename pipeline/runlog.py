@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.lib import health, runs, summary, warehouse
+from pipeline.lib import health, summary, warehouse
 from pipeline.lib.paths import raw_dirs, warehouse_path
 from pipeline.lib.summary import (
     FAILED,
@@ -33,7 +33,6 @@ from pipeline.lib.summary import (
     first_line,
 )
 
-STANDING = "standing"  # meta.state key of registry_records()
 _NOISE = ("Not executing.",)  # Dagster's per-step notes on steps skipped after a failure
 
 
@@ -118,8 +117,9 @@ class RunLog:
 
     def _failed_step(self, step_key: str | None, message: str) -> str:
         """Record a failed step against its asset. A blocking check that did not pass is
-        already in :attr:`checks`; a check step that crashed fails its asset."""
-        if step_key in self.check_steps:
+        already in :attr:`checks`; a check step of its own (not the asset's) that crashed
+        fails its asset."""
+        if step_key in self.check_steps and step_key not in self.planned:
             key, name = self.check_steps[step_key]
             if not any(c.asset == key and c.name == name for c in self.checks):
                 self.failed.setdefault(key, f"check {name} could not run: {message}")
@@ -204,8 +204,9 @@ def strict_notices() -> list[summary.Notice]:
 def registry_records(con) -> dict:
     """What the summary needs from the registry (importing it costs ~2 s, mostly pandera):
     the collapse notes of raw tables and the registry's warnings (checksum drift of the loaded
-    files, mixed releases, unread files). Kept in ``meta.state`` by each complete run, so an
-    unchanged rerun, where neither the files nor the code changed, reads them back."""
+    files, mixed releases, unread files). Kept in the stamp of each complete run
+    (:mod:`pipeline.unchanged`), so an unchanged rerun, where neither the files nor the code
+    changed, reads them back."""
     from pipeline.lib.catalog import RAW_TABLES, all_sources
 
     sources = all_sources()
@@ -228,15 +229,14 @@ def report(seconds: float, outcome) -> summary.Report:
     if Path(path).is_file():
         con = warehouse.connect(path, read_only=True)
         try:
-            kept = runs.get_state(con, STANDING) if outcome.up_to_date else None
-            registry = kept or registry_records(con)
+            registry = outcome.registry or registry_records(con)
             rep.tables = health.table_rows(con, registry["collapse"])
             standing += health.quarantine_notices(con)
-            standing += health.check_notices(health.load_checks(con))
         finally:
             con.close()
     else:
         registry = registry_records(None)
+    standing += health.check_notices(outcome.standing)
     standing += [summary.Notice(**n) for n in registry["notices"]]
     rep.notices = sorted(standing, key=lambda n: _ORDER.get(n.kind, 9)) + outcome.notices
     return rep

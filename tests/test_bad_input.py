@@ -12,18 +12,13 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipeline.defs.ingest.factory import (
-    CHECK_COUNTS,
-    CHECK_KEY,
-    CHECK_SCHEMA,
-    build_raw_asset,
-    build_raw_checks,
-)
+from pipeline.defs.checks import COUNTS, SCHEMA, UNIQUE_KEY
+from pipeline.defs.ingest.factory import build_raw_asset
 from pipeline.defs.resources import Warehouse
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import raw_table
 from pipeline.lib.ingest import InputError, ParseResult, coerce, read_table_text
-from pipeline.lib.membership import apply_membership, flag_non_members
+from pipeline.lib.membership import flag_non_members
 from pipeline.lib.sources import (
     alliances,
     cameo,
@@ -240,13 +235,6 @@ def test_ccode_not_in_the_system_that_year_is_quarantined_with_its_line(system):
     assert kept.columns == typed.columns and q["source_file"].to_list() == [str(path)] * 2
 
 
-def test_membership_on_a_parse_result_keeps_counts_reconciled(system):
-    """apply_membership moves non-members to quarantine and read = loaded + quarantined."""
-    r = apply_membership(cow_nmc.parse_nmc(BAD / "nmc_not_member.csv"), system, "ccode", "year")
-    assert (r.rows_read, r.loaded, r.quarantine.height) == (4, 2, 2)
-    assert r.notes["non_members"] == 2
-
-
 def test_membership_checks_every_ccode_column_and_keeps_null_ccodes():
     """A dyad fails on its first non-member side; a NULL ccode (unmatched actor) is kept."""
     system = pl.DataFrame({"ccode": [2, 260, 2], "year": [1955, 1955, 1956]})
@@ -304,13 +292,10 @@ def test_failure_inside_the_write_rolls_back_the_table_replacement(warehouse, tm
 
 
 def _materialize_nmc() -> dg.ExecuteInProcessResult:
-    spec = raw_table("cow_nmc")
-    # The blocking checks only: others (e.g. state-system membership) need more raw tables.
-    checks = [c for c in build_raw_checks(spec)
-              if {k.name for k in c.check_keys} <= {CHECK_SCHEMA, CHECK_KEY, CHECK_COUNTS}]
-    assert len(checks) == 3
-    return dg.materialize([build_raw_asset(spec), *checks],
-                          resources={"warehouse": Warehouse()}, raise_on_error=False)
+    asset = build_raw_asset(raw_table("cow_nmc"))
+    # The blocking checks, evaluated before the write (membership needs more raw tables).
+    assert {k.name for k in asset.check_keys} == {SCHEMA, UNIQUE_KEY, COUNTS}
+    return dg.materialize([asset], resources={"warehouse": Warehouse()}, raise_on_error=False)
 
 
 def test_dagster_run_quarantines_then_fails_on_a_broken_file_without_partial_table(

@@ -1,9 +1,8 @@
-"""Freshness: an unchanged rerun does nothing; a changed file redoes its table and downstream;
-the raw-file sensor and the schedule request exactly that."""
+"""Freshness from Dagster's records: an unchanged rerun does nothing; a changed file redoes its
+table and downstream, an event file its year; the automation (off by default) asks the same."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import time
@@ -12,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipeline.lib import freshness, runs
+from pipeline import records, runner, stale
+from pipeline.defs import automation, keys, versions
 from pipeline.lib import warehouse as wh
 
 MAJORS = Path("cow_state_system/majors2016.csv")
@@ -49,10 +49,14 @@ def built(raw, tmp_path_factory):
     mp.undo()
 
 
-def graph():
+def definitions():
     from pipeline.definitions import defs
 
-    return defs().resolve_asset_graph()
+    return defs()
+
+
+def graph():
+    return definitions().resolve_asset_graph()
 
 
 def downstream(keys: set[str]) -> set[str]:
@@ -64,19 +68,44 @@ def downstream(keys: set[str]) -> set[str]:
     return out
 
 
-def test_cold_run_materializes_everything_and_records_it(built):
-    """The cold run succeeds and meta.runs holds a record with versions per materialization."""
+def observe_and_plan() -> stale.Plan:
+    """Observe the raw files as `pipeline run` does, then ask Dagster's records what is stale."""
+    defs = definitions()
+    g = defs.resolve_asset_graph()
+    con = wh.connect(read_only=True)
+    tables = set(wh.visible_tables(con))
+    con.close()
+    with records.instance() as inst:
+        runner._observe(defs, g, inst, lambda event: None, None)
+        return stale.plan(g, inst, tables)
+
+
+def test_cold_run_materializes_everything_and_dagster_records_its_versions(built):
+    """The cold run succeeds; Dagster holds each asset's code version and, for raw tables, the
+    file's sha256 as input data version (the one raw.ingest_log records); no meta schema and
+    no sha256 cache are left in the warehouse or beside it."""
     root, cold = built
     assert cold.ok and not cold.up_to_date
+    g = graph()
+    keys_ = {k.to_user_string() for k in g.materializable_asset_keys}
+    assert {k for k, _ in cold.materialized} == keys_
     con = wh.connect(root / "derived" / "warehouse.duckdb", read_only=True)
-    latest = runs.latest(con)
+    sha, code = con.execute("SELECT sha256, code_version FROM raw.ingest_log "
+                            "WHERE table_name = 'raw.cow_nmc'").fetchone()
+    assert con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'meta'"
+                       ).fetchone()[0] == 0
     con.close()
-    keys = {k.to_user_string() for k in graph().materializable_asset_keys}
-    assert {k for k, _ in cold.materialized} == keys
-    assert {k for k, _ in latest} == keys
-    nmc = latest[("raw/cow_nmc", None)]
-    assert len(next(iter(nmc["input_versions"].values()))) == 64  # a sha256
-    assert latest[("raw/events", "2018")]["input_versions"]
+    with records.instance() as inst:
+        for key in g.materializable_asset_keys:
+            if g.get(key).partitions_def is None:
+                tags = inst.get_latest_materialization_event(key).tags
+                assert tags[records.CODE_VERSION_TAG] == g.get(key).code_version, key
+        nmc = inst.get_latest_materialization_event(keys.raw("cow_nmc")).tags
+        assert dg.DataProvenance.from_tags(nmc).input_data_versions[
+            keys.files("cow_nmc")].value == sha
+        assert nmc[records.CODE_VERSION_TAG] == code
+        assert "2018" in inst.get_materialized_partitions(keys.EVENTS)
+    assert len(sha) == 64 and not (root / "derived" / "sha256_cache.json").exists()
 
 
 def test_unchanged_rerun_materializes_nothing_in_under_5_seconds(built):
@@ -102,19 +131,20 @@ def test_touched_file_is_checked_by_sha256_and_redoes_nothing(built):
 
 def test_changed_event_file_plans_only_its_year(built):
     """Appending to the 2017 GDELT file makes event year 2017 stale, not 2018."""
-    from pipeline.runner import plan
-
     root, _ = built
     target = root / "raw" / GDELT
     original = target.read_bytes()
     append_last_line(target)
     try:
-        todo = plan(graph())
+        todo = observe_and_plan()
         assert todo.years == [2017]
-        assert "raw/cow_nmc" not in todo.stale
-        assert {"derived/event_dyad_year", "derived/dyad_year"} <= set(todo.stale)
+        assert todo.reasons["raw/events[2017]"] == "files/events[2017] has a new data version"
+        planned = {k.to_user_string() for k in todo.keys}
+        assert "raw/cow_nmc" not in planned
+        assert {"derived/event_dyad_year", "derived/dyad_year"} <= planned
     finally:
         target.write_bytes(original)
+    assert observe_and_plan().empty
 
 
 def test_changed_file_redoes_its_table_and_downstream_only(built):
@@ -126,68 +156,77 @@ def test_changed_file_redoes_its_table_and_downstream_only(built):
     again = materialize_all()
     assert again.ok
     assert {k for k, _ in again.materialized} == downstream({"raw/cow_majors"})
+    assert again.reasons["raw/cow_majors"] == "files/cow_majors has a new data version"
     assert materialize_all().up_to_date
 
 
-def test_schedule_skips_when_everything_is_fresh(built):
-    """The weekly schedule plans against the warehouse and skips when nothing is stale."""
-    from pipeline.defs.automation import refresh_schedule
+def test_the_automation_requests_a_changed_table_and_its_downstream(built):
+    """Dagster's own evaluation of the automation conditions (what the sensor does once
+    switched on): after a changed majors2016.csv is observed, it requests raw/cow_majors and
+    everything downstream, nothing else."""
+    root, _ = built
+    target = root / "raw" / MAJORS
+    original = target.read_bytes()
+    defs = definitions()
+    g = defs.resolve_asset_graph()
+    with records.instance() as inst:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=inst)
+        append_last_line(target)
+        try:
+            runner._observe(defs, g, inst, lambda event: None, None)
+            second = dg.evaluate_automation_conditions(defs=defs, instance=inst,
+                                                       cursor=first.cursor)
+        finally:
+            target.write_bytes(original)
+    requested = {k.to_user_string() for k in g.materializable_asset_keys
+                 if second.get_num_requested(k)}
+    assert requested == downstream({"raw/cow_majors"})
 
-    result = refresh_schedule(dg.build_schedule_context())
-    assert isinstance(result, dg.SkipReason) and "up to date" in result.skip_message
+
+def test_automation_ships_switched_off_with_a_condition_on_every_asset():
+    """Dagster's default automation sensor is the only one and starts stopped; observed inputs
+    are observed on the cron, every table refreshes on new data, new code or when missing."""
+    defs = definitions()
+    sensors = defs.get_repository_def().sensor_defs
+    assert [(s.name, s.default_status) for s in sensors] == [
+        ("default_automation_condition_sensor", dg.DefaultSensorStatus.STOPPED)]
+    assert not defs.get_repository_def().schedule_defs
+    g = defs.resolve_asset_graph()
+    for key in g.get_all_asset_keys():
+        label = g.get(key).automation_condition.get_label()
+        assert label == ("refresh" if key in g.materializable_asset_keys
+                         else f"observe on cron ({automation.DEFAULT_CRON})"), key
 
 
 def test_schedule_cron_honours_the_environment(monkeypatch):
-    """PIPELINE_SCHEDULE_CRON sets the schedule's cron; weekly by default."""
-    from pipeline.defs import automation
-
+    """PIPELINE_SCHEDULE_CRON sets the cron the raw files are observed on; weekly by default."""
     monkeypatch.setenv("PIPELINE_SCHEDULE_CRON", "15 4 * * 0")
-    assert importlib.reload(automation).refresh_schedule.cron_schedule == "15 4 * * 0"
+    assert automation.observe_condition().get_label() == "observe on cron (15 4 * * 0)"
     monkeypatch.delenv("PIPELINE_SCHEDULE_CRON")
-    assert importlib.reload(automation).refresh_schedule.cron_schedule == automation.DEFAULT_CRON
-
-
-def test_sensor_requests_changed_tables_and_event_years(raw, tmp_path, monkeypatch):
-    """A changed file yields RunRequests for its table (or event year) and downstream; then
-    an unchanged tick yields a SkipReason."""
-    from pipeline.defs.automation import raw_files_sensor
-
-    root = copy_raw(raw, tmp_path / "raw")
-    monkeypatch.setenv("PIPELINE_RAW_DIRS", str(root))
-    monkeypatch.setenv("PIPELINE_DERIVED", str(tmp_path / "derived"))
-    first = dg.build_sensor_context(cursor=None)
-    assert isinstance(raw_files_sensor(first), dg.SkipReason)
-    cursor = first.cursor
-    assert str(root / MAJORS) in cursor
-
-    append_last_line(root / MAJORS)
-    append_last_line(root / GDELT)
-    ctx = dg.build_sensor_context(cursor=cursor)
-    requests = raw_files_sensor(ctx)
-    assert all(isinstance(r, dg.RunRequest) for r in requests)
-    by_partition = {r.partition_key: r for r in requests if r.partition_key}
-    assert set(by_partition) == {"2017"}
-    assert by_partition["2017"].asset_selection == [dg.AssetKey(["raw", "events"])]
-    selected = {k.to_user_string() for r in requests if not r.partition_key
-                for k in r.asset_selection}
-    assert "raw/cow_majors" in selected and "raw/cow_nmc" not in selected
-    assert (downstream({"raw/cow_majors", "raw/events"}) - {"raw/events"}) == selected
-
-    unchanged = raw_files_sensor(dg.build_sensor_context(cursor=ctx.cursor))
-    assert isinstance(unchanged, dg.SkipReason)
+    assert automation.schedule_cron() == automation.DEFAULT_CRON == "0 3 * * 1"
 
 
 def test_code_version_follows_imports():
     """A raw table's code version covers its parser module and what it imports, no more."""
-    closure = freshness.module_closure("pipeline.lib.sources.cow_nmc")
+    closure = versions.module_closure("pipeline.lib.sources.cow_nmc")
     assert "pipeline.lib.ingest" in closure
     assert "pipeline.lib.sources.unvotes" not in closure
     assert "pipeline.lib.paths" not in closure  # infrastructure cannot change a table
-    assert freshness.code_version("pipeline.lib.sources.cow_nmc") != freshness.code_version(
+    assert versions.code_version("pipeline.lib.sources.cow_nmc") != versions.code_version(
         "pipeline.lib.sources.unvotes")
+
+
+def test_a_model_file_is_part_of_its_assets_code_version():
+    """Editing models/primary.toml changes the code version of models/primary alone."""
+    g = graph()
+    primary = g.get(keys.models("primary")).code_version
+    assert primary == versions.code_version(
+        "pipeline.defs.regressions.assets",
+        files=(versions.REPO_ROOT / "models" / "primary.toml",))
+    assert primary != g.get(keys.models("robustness_measures")).code_version
 
 
 def test_contiguous_groups_consecutive_years():
     """Stale event years run as ranges of consecutive years."""
-    assert freshness.contiguous([2018, 2005, 2017, 2006, 1990]) == [
+    assert runner.contiguous([2018, 2005, 2017, 2006, 1990]) == [
         (1990, 1990), (2005, 2006), (2017, 2018)]

@@ -144,7 +144,7 @@ def test_nmc_v7_file_with_crlf_and_leading_dot_cinc_is_preferred_and_read(tmp_pa
         b"stateabb,ccode,year,milex,milper,irst,pec,tpop,upop,cinc,version\r\n"
         b"AAA,901,1816,3000,17,80,254,8000,101,.039697491,2025\r\n")
     monkeypatch.setenv("PIPELINE_RAW_DIRS", str(tmp_path))
-    path = cow_nmc.NMC.require()
+    path = cow_nmc.NMC.find()[0]
     frame = cow_nmc.parse_nmc(path).frame
     assert path.name == "NMC-70-abridged.csv"
     assert frame.select("cinc", "version").row(0) == (pytest.approx(0.039697491), 2025)
@@ -204,13 +204,13 @@ def test_dipex_publisher_zip_is_preferred_over_the_excerpt_and_reads(raw, tmp_pa
         zf.writestr("Diplomatic_Exchange_2006.1/readme.txt", "codebook notes")
         zf.writestr("Diplomatic_Exchange_2006.1/DipEx codebook.pdf", b"%PDF-1.4")
     monkeypatch.setenv("PIPELINE_RAW_DIRS", str(tmp_path))
-    path = cow_dipex.DIPEX.require()
+    path = cow_dipex.DIPEX.find()[0]
     result = cow_dipex.parse_dipex(path)
     assert path.suffix == ".zip"
     assert result.loaded == 105
     assert result.frame.equals(_excerpt(raw))
     (folder / "Diplomatic_Exchange_2006v1.csv").write_bytes(excerpt.read_bytes())
-    assert cow_dipex.DIPEX.require().name == "Diplomatic_Exchange_2006v1.csv"
+    assert cow_dipex.DIPEX.find()[0].name == "Diplomatic_Exchange_2006v1.csv"
 
 
 FULL = "Diplomatic_Exchange_2006v1.csv"

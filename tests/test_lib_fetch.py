@@ -15,7 +15,6 @@ import pytest
 from pipeline import cli
 from pipeline.lib import catalog
 from pipeline.lib.fetch import FetchError, fetch, obtain, plan
-from pipeline.lib.provenance import sha256_file
 from pipeline.lib.registry import Source
 
 BODY = random.Random(0).randbytes(300_000)
@@ -25,7 +24,7 @@ DIGEST = hashlib.sha256(BODY).hexdigest()
 @dataclass
 class Route:
     body: bytes = BODY
-    mode: str = "ok"  # ok | truncate | truncate_once | ignore_range | missing
+    mode: str = "ok"  # ok | truncate | missing
     gets: int = 0
 
 
@@ -59,23 +58,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = route.body
         if not head:
             route.gets += 1
-        truncate = route.mode == "truncate" or (route.mode == "truncate_once" and route.gets == 1)
-        start = 0
-        if rng and route.mode != "ignore_range" and not head:
-            start = int(rng.removeprefix("bytes=").split("-")[0])
-            if start >= len(body):
-                self.send_error(416)
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(body) - start))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if head:
-            return
-        payload = body[start:]
-        self.wfile.write(payload[: len(payload) // 3] if truncate else payload)
+        if not head:
+            self.wfile.write(body[: len(body) // 3] if route.mode == "truncate" else body)
 
 
 @pytest.fixture
@@ -123,7 +110,7 @@ def test_fetch_downloads_into_first_raw_dir_and_verifies_sha256(server, raw_dirs
     [item] = plan([_source(server)])
     assert item.dest == local / "demo" / "demo.csv"
     assert item.sha256 == DIGEST and item.size is None
-    path = fetch(item, progress=False, chunk=1 << 14)
+    path = fetch(item, progress=False)
     assert path == item.dest and path.read_bytes() == BODY
     assert not item.part.exists()
     assert not (mirror / "demo").exists()
@@ -148,46 +135,24 @@ def test_http_404_raises_with_status_and_url(server, raw_dirs):
     assert not item.dest.exists() and not item.part.exists()
 
 
-def test_truncated_download_keeps_part_for_resume(server, raw_dirs):
-    """A body shorter than Content-Length raises FetchError and keeps the .part only."""
+def test_truncated_download_fails_and_leaves_no_file(server, raw_dirs):
+    """A body shorter than its Content-Length raises FetchError naming the URL; neither the
+    file nor a partial download is left in the folder."""
     [item] = plan([_source(server, mode="truncate")])
-    with pytest.raises(FetchError, match=rf"truncated: got {len(BODY) // 3} of {len(BODY)} "
-                                         r"bytes, run fetch again to resume"):
+    with pytest.raises(FetchError) as exc:
         fetch(item, progress=False, timeout=5)
-    assert not item.dest.exists()
-    assert item.part.read_bytes() == BODY[: len(BODY) // 3]
+    assert item.url in str(exc.value)
+    assert list(item.dest.parent.iterdir()) == []
 
 
-def test_interrupted_download_resumes_with_range(server, raw_dirs):
-    """A second fetch sends Range from the .part size, appends the 206 body, verifies sha256."""
-    [item] = plan([_source(server, mode="truncate_once")])
-    with pytest.raises(FetchError, match="truncated"):
-        fetch(item, progress=False, timeout=5)
-    path = fetch(item, progress=False, timeout=5)
-    assert path.read_bytes() == BODY and sha256_file(path) == DIGEST
-    gets = [r for r in server.state.requests if r[0] == "GET"]
-    assert gets == [("GET", "/demo/demo.csv", None),
-                    ("GET", "/demo/demo.csv", f"bytes={len(BODY) // 3}-")]
-    assert not item.part.exists()
-
-
-def test_server_ignoring_range_restarts_from_zero(server, raw_dirs):
-    """A 200 answer to a Range request overwrites a stale .part instead of appending to it."""
-    [item] = plan([_source(server, mode="ignore_range")])
-    item.part.parent.mkdir(parents=True)
-    item.part.write_bytes(b"stale bytes from another version")
-    path = fetch(item, progress=False)
-    assert path.read_bytes() == BODY
-    assert server.state.requests[-1][2] == "bytes=32-"
-
-
-def test_complete_part_answered_416_is_downloaded_again(server, raw_dirs):
-    """A .part as long as the file (416 to its Range request) is replaced by a fresh download."""
+def test_a_stale_partial_file_is_never_appended_to(server, raw_dirs):
+    """A leftover .part (from an older client) does not corrupt the download: the file is
+    fetched whole, with no Range request, and verified."""
     [item] = plan([_source(server)])
     item.part.parent.mkdir(parents=True)
-    item.part.write_bytes(BODY)
+    item.part.write_bytes(b"stale bytes from another version")
     assert fetch(item, progress=False).read_bytes() == BODY
-    assert [r[2] for r in server.state.requests] == [f"bytes={len(BODY)}-", None]
+    assert [r[2] for r in server.state.requests] == [None]
 
 
 def test_plan_skips_files_present_in_any_raw_dir(server, raw_dirs):

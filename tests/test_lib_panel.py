@@ -220,15 +220,16 @@ def test_case_series_has_the_case_windows_and_copdab_months(sources, jp):
 def test_dyad_year_and_panel_satisfy_the_codebook_with_or_without_optional_sources(
         sources, dy, jp):
     """The strict codebook schemas hold with netify loaded and with no optional source."""
-    from pipeline.lib import schemas
+    from pipeline.lib.codebook import TABLES
     from pipeline.lib.validation import validate_frame
 
-    got = validate_frame(dy, schemas.DYAD_YEAR)
+    schema = TABLES["derived.dyad_year"].schema()
+    got = validate_frame(dy, schema)
     assert got["passed"], got["metadata"].get("first_failure")
     s = sources
     bare = dyad_year.build_dyad_year(s["system"], s["nmc"], s["alliances"], UN, EVENTS.clear(),
                                      COVERAGE.clear(), copdab_yearly(s["copdab"].lazy()).collect(),
                                      s["mids"])
-    got = validate_frame(bare, schemas.DYAD_YEAR)
+    got = validate_frame(bare, schema)
     assert got["passed"], got["metadata"].get("first_failure")
     assert bare["netify_n"].null_count() == bare.height

@@ -63,7 +63,7 @@ def test_nmc_7_with_rows_past_2016_loads_and_is_named_7_by_sources_and_cite(raw,
     folder = writable(raw_copy, "cow_nmc")
     newer.write_csv(folder / "NMC-70-abridged.csv")
 
-    path = cow_nmc.NMC.require()
+    path = cow_nmc.NMC.find()[0]
     result = cow_nmc.parse_nmc(path)
     assert path.name == "NMC-70-abridged.csv"
     assert (result.loaded, result.frame["year"].max()) == (15_951 + 2 * 195, 2018)
@@ -111,7 +111,7 @@ def test_a_state_system_release_past_2016_is_read_by_pattern_and_cited(raw, raw_
         frame.write_csv(folder / f"{name}2024.csv")
 
     table = next(t for t in cow.TABLES if t.name == "cow_system")
-    path = cow.STATE_SYSTEM.require(table.patterns)
+    path = cow.STATE_SYSTEM.find(table.patterns)[0]
     system = cow.parse_system(path).frame
     assert path.name == "system2024.csv"
     assert (system.height, system["year"].max()) == (15_951 + 2 * 195, 2018)
@@ -188,10 +188,10 @@ def test_a_file_no_parser_reads_is_reported_by_sources_and_the_run(raw_copy, cap
 def test_inventory_names_the_release_of_what_is_read(raw, raw_copy):
     """On the shared data: NMC 6.0 and state system 2016 read from the files, UN votes known
     by the registered sha256 of the file loaded."""
-    from pipeline.lib.freshness import Sha256Cache
+    from pipeline.lib.provenance import sha256_file
 
     states = {s.source.name: s for s in inventory.inventory(all_sources(), RAW_TABLES,
-                                                              Sha256Cache().sha256)}
+                                                              sha256_file)}
     assert states["cow_nmc"].release == ("6.0", "read from the file")
     assert states[STATES].release == ("2016", "read from the file")
     assert states["unga_votes_voeten"].release[1] == "registered sha256"

@@ -114,18 +114,21 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str):
 
 def load_partition(con: duckdb.DuckDBPyConnection, year: int, files: list[tuple[Source, Path]],
                    cameo: pl.DataFrame, run_id: str | None = None,
-                   log: Callable[[str], None] | None = None) -> list[FileLoad]:
-    """Replace partition ``year`` of ``raw.events`` with the events of ``files``."""
+                   log: Callable[[str], None] | None = None, *,
+                   code_version: str = "") -> list[FileLoad]:
+    """Replace partition ``year`` of ``raw.events`` with the events of ``files``; the ingest
+    log records the Dagster run and the asset's ``code_version``."""
     with _memory_limit(con, load_memory_limit()):
-        return _load_partition(con, year, files, cameo, run_id, log)
+        return _load_partition(con, year, files, cameo, run_id, log, code_version)
 
 
 def _load_partition(con: duckdb.DuckDBPyConnection, year: int,
                     files: list[tuple[Source, Path]], cameo: pl.DataFrame, run_id: str | None,
-                    log: Callable[[str], None] | None) -> list[FileLoad]:
+                    log: Callable[[str], None] | None, code_version: str) -> list[FileLoad]:
     loads = []
     template = pl.DataFrame(schema=EVENT_COLUMNS)
-    with wh.PartitionWriter(con, "raw", "events", year, template, run_id) as w:
+    with wh.PartitionWriter(con, "raw", "events", year, template, run_id,
+                            code_version) as w:
         for src, path in files:
             started, load = _now(), FileLoad(path)
             pending = _Pending(w, load, year)

@@ -15,7 +15,7 @@ import polars as pl
 from pipeline.lib import figures, tables
 from pipeline.lib.case_outputs import write_case_outputs
 from pipeline.lib.figure_models import SCALES
-from pipeline.lib.provenance import code_version, source_versions
+from pipeline.lib.provenance import software_version, source_versions
 from pipeline.lib.regressions import ModelSpec
 from pipeline.lib.table_family import robustness_table
 
@@ -37,7 +37,7 @@ def provenance(con: duckdb.DuckDBPyConnection) -> dict:
         by_source.setdefault(source, []).append(digest)
     data = {s: hashlib.sha256("".join(sorted(d)).encode()).hexdigest() if len(d) > 1 else d[0]
             for s, d in by_source.items()}
-    return {"data": data, "code": code_version(), "date": date.today().isoformat()}
+    return {"data": data, "code": software_version(), "date": date.today().isoformat()}
 
 
 def file_manifest(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -78,8 +78,11 @@ def table_groups(specs: list[ModelSpec], fitted: set[str]) -> dict[str, tuple[st
 
 
 def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
-               specs: list[ModelSpec] | None = None) -> dict[str, Path]:
-    """Write every table and figure under ``out_dir/tables`` and ``out_dir/figures``."""
+               specs: list[ModelSpec] | None = None,
+               assets: dict[str, dict] | None = None) -> dict[str, Path]:
+    """Write every table and figure under ``out_dir/tables`` and ``out_dir/figures``, and
+    ``PROVENANCE.json``: the files with their sha256, the source releases and ``assets``, the
+    code and data versions and the run of each table as the orchestrator recorded them."""
     from pipeline.lib.paths import MODELS_DIR
     from pipeline.lib.regressions import load_specs
 
@@ -113,7 +116,8 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: Path,
             written[f"table:robustness:{fmt}"] = path
     manifest = out_dir / "PROVENANCE.json"
     manifest.write_text(json.dumps({**prov, "files": file_manifest(con),
-                                    "versions": source_versions(con)}, indent=2))
+                                    "versions": source_versions(con),
+                                    "assets": assets or {}}, indent=2))
     written["provenance"] = manifest
     written |= write_case_outputs(con, tdir, fdir, prov)
     written |= _spec_curve(coefs, stats, specs, fitted, fdir, prov)

@@ -1,16 +1,16 @@
-"""Fetch source files from their publishers: planned, resumable, checksum-verified.
+"""Fetch source files from their publishers: planned first, checksum-verified, never half.
 
 The registry looks for a source file in ``data/raw``, then in the shared mirror, and last
-downloads it from the publisher where :attr:`Source.download` names a direct file, with the
-checksum verified. :func:`plan` lists the files still missing, :func:`fetch` downloads one of
-them and :func:`obtain` chains the lookup and the download for one source.
+downloads it from the publisher where :attr:`Source.download` names a direct file. :func:`plan`
+lists the files still missing, :func:`fetch` downloads one of them and :func:`obtain` chains
+the lookup and the download for one source.
 
 A download always goes to ``<first raw dir>/<source>/<file>`` (``data/raw`` by default), never
-to the shared mirror. It is streamed to ``<file>.part`` and moved onto the final name with
-:func:`os.replace` only once it is complete and its sha256 matches the registry's (a zip whose
-own sha256 is not known is verified by the sha256 of its data member), so a half or
-unverified file never sits under the final name. An interrupted download keeps its ``.part``;
-the next :func:`fetch` resumes it with an HTTP ``Range`` request (RFC 9110 §14).
+to the shared mirror. :mod:`pooch` streams it to a temporary file beside the destination and
+moves it onto the final name only once it is complete and its sha256 matches the registry's;
+a zip whose own sha256 is not known is downloaded under ``<file>.part``, verified by the
+sha256 of its data member, and only then renamed. A failed or interrupted download leaves
+nothing under the final name (and no partial file: the next attempt starts over).
 
 Environment variables (optional):
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import fnmatch
 import glob
 import hashlib
-import http.client
 import os
 import sys
 import zipfile
@@ -32,19 +31,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from tqdm import tqdm
+import pooch
+import requests
 
 from pipeline.lib.paths import raw_dirs
 from pipeline.lib.provenance import sha256_file
 from pipeline.lib.registry import Source
-from pipeline.lib.webio import (
-    FetchError,
-    RangeNotSatisfiable,
-    expected_total,
-    head_size,
-    open_url,
-    starts_at,
-)
+
+_USER_AGENT = "pipeline-fetch/0.2 (+open research pipeline; pooch)"
+pooch.get_logger().setLevel("WARNING")  # the plan and the result lines say what happens
+
+
+class FetchError(RuntimeError):
+    """A download failed: HTTP error, unreachable host, truncated body or checksum mismatch."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class FetchItem:
 
     @property
     def part(self) -> Path:
-        """The partial download beside the destination."""
+        """Where a zip waits for the check of its data member, beside the destination."""
         return self.dest.with_name(self.dest.name + ".part")
 
 
@@ -113,10 +112,21 @@ def plan(sources: Iterable[Source], dest_root: Path | None = None, *,
             if (name in have or dest.is_file() or s.find((glob.escape(name),))
                     or _served(s, name)):
                 continue
-            size = head_size(url, timeout) if with_sizes else None
+            size = _head_size(url, timeout) if with_sizes else None
             items.append(FetchItem(s.name, name, url, dest, s.sha256.get(name), size,
                                    s.member_sha256.get(name)))
     return items
+
+
+def _head_size(url: str, timeout: float) -> int | None:
+    """The size a HEAD request announces, or None."""
+    try:
+        resp = requests.head(url, timeout=timeout, allow_redirects=True,
+                             headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
+    except requests.RequestException:
+        return None
+    length = resp.headers.get("Content-Length", "")
+    return int(length) if resp.ok and length.strip().isdigit() else None
 
 
 def check_note(item: FetchItem) -> str:
@@ -128,89 +138,50 @@ def check_note(item: FetchItem) -> str:
     return "no sha256 in registry"
 
 
-def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30,
-          chunk: int = 1 << 20) -> Path:
-    """Download one planned file, resuming a ``.part`` left by an earlier attempt.
+def fetch(item: FetchItem, *, progress: bool = True, timeout: float = 30) -> Path:
+    """Download one planned file and verify it before it takes its final name.
 
     Parameters
     ----------
     item
         What to download (from :func:`plan`).
     progress
-        Show a tqdm progress bar on stderr.
+        Show a progress bar on stderr.
     timeout
         Seconds to connect and per socket read.
-    chunk
-        Bytes read and written at a time.
 
     Returns
     -------
     Path
-        ``item.dest``, complete and (when ``item.sha256`` is known) verified.
+        ``item.dest``, complete and (when the registry knows a sha256) verified.
 
     Raises
     ------
     FetchError
-        On an HTTP error (status and URL), an unreachable host, a truncated body (the
-        ``.part`` is kept for resuming) or a sha256 mismatch (the ``.part`` is deleted).
+        On an HTTP error (status and URL), an unreachable host, a truncated body or a sha256
+        mismatch; nothing is left under the final name, nor a partial file.
     """
-    part = item.part
-    part.parent.mkdir(parents=True, exist_ok=True)
-    offset = part.stat().st_size if part.is_file() else 0
+    item.dest.parent.mkdir(parents=True, exist_ok=True)
+    verify_member = not item.sha256 and item.member
+    target = item.part if verify_member else item.dest
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout,
+                                      headers={"User-Agent": _USER_AGENT,
+                                               "Accept-Encoding": "identity"})
     try:
-        resp = open_url(item.url, offset, timeout)
-    except RangeNotSatisfiable:  # the .part is as long as the file or longer: start over
-        part.unlink(missing_ok=True)
-        offset = 0
-        resp = open_url(item.url, 0, timeout)
-    with resp:
-        if resp.status != 206:
-            offset = 0  # no Range sent, or the server ignored it (200): restart from zero
-        elif not starts_at(resp, offset):
-            part.unlink(missing_ok=True)
-            raise FetchError(f"{item.url}: the server answered a range other than bytes="
-                             f"{offset}-; the partial file was deleted, run fetch again")
-        total = expected_total(resp, offset)
-        digest = hashlib.sha256()
-        if offset:
-            with open(part, "rb") as fh:
-                while block := fh.read(1 << 20):
-                    digest.update(block)
-        got, error = offset, None
-        with open(part, "ab" if offset else "wb") as fh, tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=item.file, file=sys.stderr, disable=not progress) as bar:
-            while True:
-                try:
-                    block = resp.read(chunk)
-                except (http.client.HTTPException, OSError) as exc:  # reset, timeout, bad chunk
-                    error = exc
-                    break
-                if not block:
-                    break
-                fh.write(block)
-                digest.update(block)
-                got += len(block)
-                bar.update(len(block))
-            fh.flush()
-            os.fsync(fh.fileno())
-    if total is not None and got > total:
-        part.unlink(missing_ok=True)
-        raise FetchError(f"{item.url}: got {got} bytes but the server announced {total}; "
-                         "the partial file was deleted")
-    if error is not None or (total is not None and got < total):
-        of = f"of {total} " if total is not None else ""
-        why = f" ({type(error).__name__}: {error})" if error is not None else ""
-        raise FetchError(f"{item.url}: truncated: got {got} {of}bytes, run fetch again to "
-                         f"resume{why}")
-    actual = digest.hexdigest()
-    if item.sha256 and actual != item.sha256.lower():
-        part.unlink(missing_ok=True)
-        raise FetchError(f"{item.url}: sha256 mismatch: expected {item.sha256}, got {actual}; "
-                         "the download was deleted")
-    if not item.sha256 and item.member:
-        _verify_member(item, part)
-    os.replace(part, item.dest)
+        pooch.retrieve(item.url, f"sha256:{item.sha256.lower()}" if item.sha256 else None,
+                       fname=target.name, path=target.parent, downloader=downloader)
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise FetchError(f"HTTP {status} for {item.url}") from exc
+    except requests.RequestException as exc:
+        raise FetchError(f"cannot download {item.url}: {exc}") from exc
+    except ValueError as exc:  # pooch: the sha256 of the download is not the known one
+        raise FetchError(f"{item.url}: sha256 mismatch: expected {item.sha256}; the download "
+                         f"was deleted ({exc})") from exc
+    if verify_member:
+        _verify_member(item, target)
+        os.replace(target, item.dest)
+    item.part.unlink(missing_ok=True)  # a leftover of an interrupted older download
     return item.dest
 
 
@@ -291,6 +262,7 @@ def verified(item: FetchItem, path: Path) -> str:
     if item.member:
         return f"sha256 of member {item.member[0]} verified"
     return f"sha256={sha256_file(path)} (not in registry)"
+
 
 def _downloads_allowed(flag: bool | None) -> bool:
     if flag is not None:

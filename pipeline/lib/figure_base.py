@@ -27,9 +27,9 @@ def new_figure(width: float, height: float, provenance: dict | None) -> Figure:
     """A constrained-layout Figure of ``width`` × (``height`` + footer) inches whose bottom
     strip holds the wrapped provenance line (``gid="provenance"``)."""
     if provenance is None:
-        from pipeline.lib.provenance import code_version
+        from pipeline.lib.provenance import software_version
 
-        provenance = {"code": code_version(), "date": dt.date.today().isoformat()}
+        provenance = {"code": software_version(), "date": dt.date.today().isoformat()}
     chars = int(width * 72 / (FOOT_PT * 0.52))  # average glyph ≈ 0.52 em
     lines = textwrap.wrap(provenance_line(provenance), chars)
     strip = (len(lines) * FOOT_PT * 1.3 + 6) / 72

@@ -9,8 +9,8 @@ The closing summary of every run, a no-change rerun included, lists these standi
 - files in a source folder that no parser reads, and folders no source reads;
 - a source whose files come from different releases (``states2024.csv`` beside
   ``majors2016.csv``);
-- checks whose last evaluation did not pass (kept in ``meta.state``, so a rerun that runs no
-  check still shows them).
+- warning checks whose last evaluation did not pass (from Dagster's check records, so a rerun
+  that runs no check still shows them).
 
 It reads the warehouse (DuckDB) and the registry; it never imports dagster.
 """
@@ -22,12 +22,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib import runs, warehouse
+from pipeline.lib import warehouse
 from pipeline.lib.registry import RawTable, Source
 from pipeline.lib.summary import CheckResult, Notice, TableRow
 
 DOC_SUFFIXES = {".md", ".pdf", ".doc", ".docx", ".html", ".htm", ".rtf"}
-CHECKS_STATE = "checks"
 _EXAMPLES = 4
 
 FIRST_QUARANTINED = """
@@ -170,24 +169,7 @@ def release_notices(tables: Iterable[RawTable]) -> list[Notice]:
             for name, rel in by_source.items() if len(rel) > 1]
 
 
-# -- check outcomes, kept between runs -----------------------------------------------------------
-
-def load_checks(con: duckdb.DuckDBPyConnection) -> list[CheckResult]:
-    """The last outcome of every check, as the runs recorded them in ``meta.state``."""
-    stored = runs.get_state(con, CHECKS_STATE) or []
-    return [CheckResult(**c) for c in stored]
-
-
-def merge_checks(previous: list[CheckResult], current: list[CheckResult]) -> list[CheckResult]:
-    """``previous`` updated with this run's outcomes (the last evaluation of a check wins)."""
-    out = {(c.asset, c.name): c for c in previous}
-    out.update({(c.asset, c.name): c for c in current})
-    return [out[k] for k in sorted(out)]
-
-
-def save_checks(con: duckdb.DuckDBPyConnection, checks: list[CheckResult]) -> None:
-    runs.set_state(con, CHECKS_STATE, [c.__dict__ for c in checks])
-
+# -- check outcomes (the last evaluation of each, as Dagster recorded it) -------------------
 
 def check_notices(checks: Iterable[CheckResult]) -> list[Notice]:
     """Warn-level checks that did not pass, with their counts."""

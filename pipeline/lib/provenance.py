@@ -1,4 +1,4 @@
-"""Code and data versions recorded with every output.
+"""Versions recorded with every output: file digests, the software release, source releases.
 
 :func:`source_versions` and :func:`versions_note` name the release of each source as the
 files loaded into the warehouse say it (NMC 7.0, state system 2024, ...), for PROVENANCE.json
@@ -28,8 +28,10 @@ def sha256_file(path: Path) -> str:
 
 
 @functools.cache
-def code_version() -> str:
-    """``<package version>+g<commit>[.dirty]`` when run from a git checkout, else the version."""
+def software_version() -> str:
+    """``<package version>+g<commit>[.dirty]`` when run from a git checkout, else the version:
+    the software release named under tables and figures (each asset's code version, a hash of
+    the code it runs, is Dagster's and sits in ``raw.ingest_log`` and PROVENANCE.json)."""
     try:
         version = metadata.version("pipeline")
     except metadata.PackageNotFoundError:
@@ -74,3 +76,29 @@ def versions_note(con, sources: list[str] | None = None) -> str:
     parts = [f"{v['title']} {v['version']}" for v in source_versions(con)
              if sources is None or v["source"] in sources]
     return "Data: " + "; ".join(parts) + "." if parts else ""
+
+
+NO_FILE = "no file"
+
+
+def files_version(paths: list[Path]) -> str:
+    """Data version of the input files of a table (or an event year): the sha256 of the one
+    file, the sha256 of the sorted digests of several, ``"no file"`` for none."""
+    digests = sorted(sha256_file(p) for p in paths)
+    if len(digests) > 1:
+        return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    return digests[0] if digests else NO_FILE
+
+
+_CODE_SUFFIXES = {".py", ".csv", ".sql", ".toml", ".yaml"}
+
+
+def project_code_hash() -> str:
+    """sha256 of every code file of the package and of ``models/`` (what cached state, such
+    as the asset graph for ``--select``, is valid for)."""
+    h = hashlib.sha256()
+    for base in (REPO_ROOT / "pipeline", REPO_ROOT / "models"):
+        for f in sorted(base.rglob("*")) if base.is_dir() else []:
+            if f.suffix in _CODE_SUFFIXES and "__pycache__" not in f.parts:
+                h.update(f"{f.relative_to(REPO_ROOT)}:{sha256_file(f)}\n".encode())
+    return h.hexdigest()

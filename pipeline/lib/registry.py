@@ -21,10 +21,6 @@ from pipeline.lib.ingest import ParseResult
 from pipeline.lib.paths import raw_dirs
 
 
-class MissingSourceError(FileNotFoundError):
-    """A source file is not present; the message says where to put it and where to get it."""
-
-
 @dataclass(frozen=True)
 class Source:
     name: str                      # folder under data/raw/
@@ -87,12 +83,6 @@ class Source:
                     for h in hits:
                         found.setdefault(h.name, h)
         return sorted(found.values(), key=lambda p: p.name)
-
-    def require(self, patterns: tuple[str, ...] | None = None) -> Path:
-        hits = self.find(patterns)
-        if not hits:
-            raise MissingSourceError(f"missing source: {self.where_to_get()}")
-        return hits[0]
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.lib.freshness import project_code_hash
 from pipeline.lib.paths import derived_dir
+from pipeline.lib.provenance import project_code_hash
 from pipeline.lib.summary import downstream
 
 _TERM = re.compile(r"^(?P<key>[^\[\]+]+?)(?:\[(?P<part>[^\]]+)\])?(?P<down>\+)?$")
@@ -39,6 +39,7 @@ class AssetGraph:
     keys: tuple[str, ...]
     children: dict[str, tuple[str, ...]] = field(default_factory=dict)
     partitions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # partitioned keys
+    checks: tuple[tuple[str, str], ...] = ()  # (asset key, check name)
 
 
 @dataclass
@@ -105,7 +106,8 @@ def save_graph(graph: AssetGraph, path: Path | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"code": project_code_hash(), "keys": list(graph.keys),
-                               "children": graph.children, "partitions": graph.partitions}))
+                               "children": graph.children, "partitions": graph.partitions,
+                               "checks": graph.checks}))
     os.replace(tmp, path)
 
 
@@ -119,4 +121,5 @@ def cached_graph(path: Path | None = None) -> AssetGraph | None:
     if data.get("code") != project_code_hash():
         return None
     return AssetGraph(tuple(data["keys"]), {k: tuple(v) for k, v in data["children"].items()},
-                      {k: tuple(v) for k, v in data["partitions"].items()})
+                      {k: tuple(v) for k, v in data["partitions"].items()},
+                      tuple(tuple(c) for c in data.get("checks", ())))

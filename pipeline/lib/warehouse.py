@@ -1,4 +1,5 @@
-"""The embedded DuckDB warehouse: atomic table replacement, ingest log and quarantine.
+"""The embedded DuckDB warehouse: atomic table replacement, with the ingest log and quarantine
+(:mod:`pipeline.lib.ingest_log`).
 
 Every write replaces a whole table (or one partition of it) together with its rows in
 ``raw.ingest_log`` and ``raw.quarantine`` inside ONE transaction, so a failed or killed run
@@ -12,7 +13,6 @@ new partition is written into a staging table first and swapped in by that one t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Self
@@ -20,46 +20,19 @@ from typing import Self
 import duckdb
 import polars as pl
 
-from pipeline.lib.ingest import ParseResult
+from pipeline.lib.ingest_log import (
+    DELETE_LOG,
+    DELETE_QUARANTINE,
+    INGEST_LOG_DDL,
+    QUARANTINE_DDL,
+    FileIngest,
+    replace_log,
+)
 from pipeline.lib.paths import warehouse_path
-from pipeline.lib.provenance import code_version, sha256_file
+from pipeline.lib.provenance import sha256_file
 
 SCHEMAS = ("raw", "ref", "derived", "models")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-INGEST_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS raw.ingest_log (
-    table_name VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    source_file VARCHAR NOT NULL,
-    partition_year SMALLINT,
-    sha256 VARCHAR NOT NULL,
-    bytes BIGINT NOT NULL,
-    rows_read BIGINT NOT NULL,
-    loaded BIGINT NOT NULL,
-    quarantined BIGINT NOT NULL,
-    deduplicated BIGINT NOT NULL,
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP NOT NULL,
-    code_version VARCHAR NOT NULL,
-    run_id VARCHAR
-)"""
-
-QUARANTINE_DDL = """
-CREATE TABLE IF NOT EXISTS raw.quarantine (
-    table_name VARCHAR NOT NULL,
-    partition_year SMALLINT,
-    source_file VARCHAR NOT NULL,
-    line BIGINT,
-    "column" VARCHAR,
-    reason VARCHAR NOT NULL,
-    raw VARCHAR
-)"""
-
-DELETE_LOG = "DELETE FROM raw.ingest_log WHERE table_name = ? AND partition_year IS NOT DISTINCT FROM ?"
-DELETE_QUARANTINE = (
-    "DELETE FROM raw.quarantine WHERE table_name = ? AND partition_year IS NOT DISTINCT FROM ?")
-
 
 class WarehouseBusyError(RuntimeError):
     """Another process holds the warehouse (DuckDB: one writer per file)."""
@@ -98,52 +71,14 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUARANTINE_DDL)
 
 
-@dataclass
-class FileIngest:
-    """One parsed file with its provenance, ready to be logged."""
-
-    source: str
-    path: Path
-    result: ParseResult
-    started_at: datetime
-    finished_at: datetime
-    sha256: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.sha256:
-            self.sha256 = sha256_file(self.path)
-
-
-def _log_frame(table: str, files: list[FileIngest], partition_year: int | None,
-               run_id: str | None) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "table_name": [table] * len(files),
-            "source": [f.source for f in files],
-            "source_file": [str(f.path) for f in files],
-            "partition_year": [partition_year] * len(files),
-            "sha256": [f.sha256 for f in files],
-            "bytes": [f.path.stat().st_size for f in files],
-            "rows_read": [f.result.rows_read for f in files],
-            "loaded": [f.result.loaded for f in files],
-            "quarantined": [f.result.quarantine.height for f in files],
-            "deduplicated": [f.result.deduplicated for f in files],
-            "started_at": [f.started_at for f in files],
-            "finished_at": [f.finished_at for f in files],
-            "code_version": [code_version()] * len(files),
-            "run_id": [run_id] * len(files),
-        },
-        schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8},
-    )
-
-
 def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame, *,
-                files: list[FileIngest] | None = None, partition_year: int | None = None,
-                partition_column: str = "partition_year", run_id: str | None = None) -> None:
-    """Replace ``schema.table`` (or its ``partition_year`` slice) and its log rows atomically.
+                files: list[FileIngest] | None = None, run_id: str | None = None,
+                code_version: str = "") -> None:
+    """Replace ``schema.table`` and its log rows atomically.
 
-    With ``files`` (raw tables) the ingest-log and quarantine rows of the table (or partition)
-    are replaced in the same transaction. Nothing is visible to other readers until COMMIT.
+    With ``files`` (raw tables) the ingest-log and quarantine rows of the table are replaced in
+    the same transaction, each log row carrying the Dagster run and the asset's code version.
+    Nothing is visible to other readers until COMMIT.
     """
     target = qualified(schema, table)
     arrow = frame.to_arrow()
@@ -151,37 +86,18 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     try:
         ensure_schemas(con)
         con.register("_incoming", arrow)
-        if partition_year is None:
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming")
-        else:
-            col = _ident(partition_column)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM _incoming LIMIT 0")
-            con.execute(f"DELETE FROM {target} WHERE {col} = ?", [partition_year])
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming")
         if files is not None:
-            full = f"{schema}.{table}"
-            con.execute(DELETE_LOG, [full, partition_year])
-            con.execute(DELETE_QUARANTINE, [full, partition_year])
-            log = _log_frame(full, files, partition_year, run_id)
-            con.register("_log", log.to_arrow())
-            con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM _log")
-            quarantine = pl.concat([f.result.quarantine for f in files]) if files else None
-            if quarantine is not None and quarantine.height:
-                q = quarantine.with_columns(
-                    pl.lit(full).alias("table_name"),
-                    pl.lit(partition_year, pl.Int16).alias("partition_year"))
-                con.register("_q", q.to_arrow())
-                con.execute("INSERT INTO raw.quarantine BY NAME SELECT * FROM _q")
+            replace_log(con, f"{schema}.{table}", files, run_id, code_version)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for view in ("_incoming", "_log", "_q"):
-            try:
-                con.unregister(view)
-            except duckdb.Error:
-                pass
+        try:
+            con.unregister("_incoming")
+        except duckdb.Error:
+            pass
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
@@ -252,8 +168,10 @@ class PartitionWriter:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, table: str,
-                 partition_year: int, template: pl.DataFrame, run_id: str | None = None):
+                 partition_year: int, template: pl.DataFrame, run_id: str | None = None,
+                 code_version: str = ""):
         self.con, self.year, self.run_id = con, partition_year, run_id
+        self.code_version = code_version
         self.schema, self.table, self.full = schema, table, f"{schema}.{table}"
         self.part = PARTITION.format(table=table, year=int(partition_year))
         self.staging = qualified(schema, self.part + STAGING)
@@ -320,7 +238,7 @@ class PartitionWriter:
             "bytes": [path.stat().st_size], "rows_read": [rows_read], "loaded": [loaded],
             "quarantined": [quarantined], "deduplicated": [deduplicated],
             "started_at": [started_at], "finished_at": [finished_at],
-            "code_version": [code_version()], "run_id": [self.run_id]},
+            "code_version": [self.code_version], "run_id": [self.run_id]},
             schema_overrides={"partition_year": pl.Int16, "run_id": pl.Utf8}))
 
     def _swap(self) -> None:

@@ -3,37 +3,28 @@
 
 import dagster as dg
 
-from pipeline.defs.meta import frame_metadata
+from pipeline.defs.checks import COUNTS, SCHEMA, UNIQUE_KEY, code_version_of, table_checks
+from pipeline.defs.keys import CAMEO, EVENT_FILES, EVENTS
+from pipeline.defs.metadata import frame_metadata
 from pipeline.defs.partitions import EVENT_YEARS
 from pipeline.defs.resources import Warehouse
 from pipeline.lib import eventload
 from pipeline.lib import warehouse as wh
 from pipeline.lib.eventfiles import event_files
-from pipeline.lib.sources.events import EVENT_KEY
+from pipeline.lib.sources.events import EVENT_KEY, EventsSchema
 
-KEY = dg.AssetKey(["raw", "events"])
-CHECK_SCHEMA, CHECK_KEY, CHECK_COUNTS = "schema", "unique_key", "counts_reconcile"
-
-
-def partition_range_to_run() -> tuple[str, str] | None:
-    """First and last partition year that has event files (None when there are none)."""
-    years = sorted(event_files())
-    return (str(years[0]), str(years[-1])) if years else None
+CHECKS = table_checks(EVENTS, EventsSchema, EVENT_KEY, counts=True)
 
 
 @dg.asset(
-    key=KEY,
+    key=EVENTS,
     partitions_def=EVENT_YEARS,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[dg.AssetKey(["raw", "cameo_codes"])],
+    deps=[CAMEO, EVENT_FILES],
     group_name="ingest",
     kinds={"duckdb", "polars"},
     tags={"source": "events"},
-    check_specs=[dg.AssetCheckSpec(n, asset=KEY, blocking=True, description=d) for n, d in [
-        (CHECK_SCHEMA, ("Events of the written years satisfy EventsSchema (CAMEO codes as "
-                        "text in the code table, Goldstein in [-10, 10], ...).")),
-        (CHECK_KEY, f"No two events share {list(EVENT_KEY)}."),
-        (CHECK_COUNTS, "For every file: read = loaded + quarantined + deduplicated.")]],
+    check_specs=CHECKS.specs,
 )
 def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Dyadic events (ICEWS, GDELT 1.0, Phoenix) with COW ccodes and CAMEO codes as text; one
@@ -46,7 +37,8 @@ def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
     first, last = window.start.year, window.end.year - 1
     files = event_files()
     loads = [load for year in range(first, last + 1) for load in eventload.load_partition(
-        con, year, files.get(year, []), cameo, context.run.run_id, context.log.info)]
+        con, year, files.get(year, []), cameo, context.run.run_id, context.log.info,
+        code_version=code_version_of(context))]
     failures = [f for load in loads for f in load.schema_failures]
     dups = eventload.duplicate_keys(con, first, last)
     rows, head = eventload.preview(con, first, last)
@@ -56,16 +48,12 @@ def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
                   "quarantined": sum(load.quarantined for load in loads),
                   "deduplicated": sum(load.deduplicated for load in loads)},
         check_results=[
-            dg.AssetCheckResult(check_name=CHECK_SCHEMA, passed=not failures,
+            dg.AssetCheckResult(check_name=SCHEMA, passed=not failures,
                                 metadata={"rows": rows, "failing_batches": len(failures),
                                           "first_failure": str(failures[:1])}),
-            dg.AssetCheckResult(check_name=CHECK_KEY, passed=dups == 0,
+            dg.AssetCheckResult(check_name=UNIQUE_KEY, passed=dups == 0,
                                 metadata={"duplicate_keys": dups}),
-            dg.AssetCheckResult(check_name=CHECK_COUNTS, passed=not bad,
+            dg.AssetCheckResult(check_name=COUNTS, passed=not bad,
                                 metadata={"unreconciled_files": ", ".join(bad) or "none"}),
         ])
 
-
-@dg.definitions
-def event_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[events])

@@ -4,22 +4,13 @@ directed dyad-years, the junior→senior alliance panel and the case series."""
 import dagster as dg
 import polars as pl
 
-from pipeline.defs.meta import frame_metadata
+from pipeline.defs import keys
+from pipeline.defs.checks import derived_checks
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import (
-    cases,
-    codebook,
-    cohesion,
-    dyad_year,
-    event_measures,
-    panel,
-    schemas,
-    state_year,
-)
+from pipeline.lib import cases, cohesion, dyad_year, event_measures, panel, state_year
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import RAW_TABLES
 from pipeline.lib.sources import rivalries, unvotes_r
-from pipeline.lib.validation import validate_frame
 
 GROUP = "indicators"
 KINDS = {"polars", "duckdb"}
@@ -28,11 +19,11 @@ _KNOWN_RAW = {t.name for t in RAW_TABLES} | {"events"}
 
 def _raw(*names: str) -> list[dg.AssetKey]:
     """Keys of the raw tables among ``names`` that the registry defines."""
-    return [dg.AssetKey(["raw", n]) for n in names if n in _KNOWN_RAW]
+    return [keys.raw(n) for n in names if n in _KNOWN_RAW]
 
 
 def _derived(*names: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["derived", n]) for n in names]
+    return [keys.derived(n) for n in names]
 
 
 def _read(warehouse: Warehouse, schema: str, table: str) -> pl.DataFrame | None:
@@ -49,67 +40,32 @@ def _need(warehouse: Warehouse, schema: str, table: str) -> pl.DataFrame:
     return frame
 
 
-def _write(warehouse: Warehouse, name: str, frame: pl.DataFrame, schema,
-           key: list[str], extra: dict | None = None) -> dg.MaterializeResult:
-    """Validate in memory, then replace the table atomically: a frame that fails its schema or
-    key check is never written, so the previous table stays and downstream assets do not run."""
-    valid = validate_frame(frame, schema)
-    dups = frame.height - frame.select(key).unique().height
-    if not valid["passed"] or dups:
-        raise dg.Failure(
-            description=f"derived.{name} not written: "
-                        + (f"schema check failed: {valid['metadata']['first_failure']}; "
-                           f"{valid['metadata'].get('failure_cases', 1)} failure cases"
-                           if not valid["passed"] else f"{dups} duplicate keys {key}"),
-            metadata={**valid["metadata"], "duplicate_keys": dups})
-    wh.write_table(warehouse.con, "derived", name, frame)
-    commented = codebook.comment(warehouse.con, codebook.TABLES[f"derived.{name}"])
-    return dg.MaterializeResult(
-        metadata={**frame_metadata(frame), **(extra or {}), "documented_columns": commented},
-        check_results=[
-            dg.AssetCheckResult(check_name="schema", **valid),
-            dg.AssetCheckResult(check_name="unique_key", passed=True,
-                                metadata={"key": key, "duplicate_keys": 0}),
-        ])
+COUNTRIES = derived_checks(keys.ref("countries"))
+STATE_YEAR = derived_checks(keys.derived("state_year"))
+UN_AGREEMENT = derived_checks(keys.derived("un_agreement"))
+EVENT_COVERAGE = derived_checks(keys.derived("event_coverage"))
+DYAD_YEAR = derived_checks(keys.derived("dyad_year"))
+ALLIANCE_PANEL = derived_checks(keys.derived("alliance_panel"))
+CASE_SERIES = derived_checks(keys.derived("case_series"))
 
 
-def _checks(name: str, schema, key: list[str]) -> list[dg.AssetCheckSpec]:
-    asset = dg.AssetKey(["derived", name])
-    return [
-        dg.AssetCheckSpec("schema", asset=asset, blocking=True,
-                          description=f"Rows satisfy the pandera schema {schema.name}."),
-        dg.AssetCheckSpec("unique_key", asset=asset, blocking=True,
-                          description=f"No two rows share the key {key}."),
-    ]
-
-
-@dg.asset(key=dg.AssetKey(["ref", "countries"]), group_name=GROUP, kinds={"duckdb"},
-          deps=_raw("cow_country_codes"))
-def countries(warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.asset(key=COUNTRIES.key, group_name=GROUP, kinds={"duckdb"},
+          deps=_raw("cow_country_codes"), check_specs=COUNTRIES.specs)
+def countries(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """COW country codes with abbreviation and name, for joining names onto any table."""
     codes = _need(warehouse, "raw", "cow_country_codes")
     frame = (codes.select(pl.col("ccode").cast(pl.Int32), pl.col("stateabb").alias("abbreviation"),
                           pl.col("statenme").alias("name"))
              .unique("ccode", keep="first").sort("ccode"))
-    table = codebook.TABLES["ref.countries"]
-    valid = validate_frame(frame, table.schema())
-    if not valid["passed"]:
-        raise dg.Failure(f"ref.countries not written: {valid['metadata']['first_failure']}")
-    wh.write_table(warehouse.con, "ref", "countries", frame)
-    codebook.comment(warehouse.con, table)
-    return dg.MaterializeResult(metadata=frame_metadata(frame, year_col=""))
+    yield from COUNTRIES.write(context, warehouse.con, frame)
 
 
-SY_KEY = ["ccode", "year"]
-
-
-@dg.asset(key=_derived("state_year")[0], group_name=GROUP, kinds=KINDS,
+@dg.asset(key=STATE_YEAR.key, group_name=GROUP, kinds=KINDS,
           deps=_raw("cow_system", "cow_nmc", "cow_majors", "cow_igo_sy", "cow_igo_dyadic",
                     "cow_diplomatic_exchange", "maoz_powers", "un_idealpoints",
                     "cow_country_codes"),
-          check_specs=_checks("state_year", schemas.STATE_YEAR, SY_KEY))
-def state_year_table(context: dg.AssetExecutionContext,
-                     warehouse: Warehouse) -> dg.MaterializeResult:
+          check_specs=STATE_YEAR.specs)
+def state_year_table(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """One row per COW system member and year: CINC rank, major and middle power, recognition
     by others (Diplomatic Exchange, carried forward from the latest wave) and participation
     (IGOs), status inconsistency (percentile gap, rank gap, residual) (METHODS §2-§3, §6.5)."""
@@ -124,7 +80,7 @@ def state_year_table(context: dg.AssetExecutionContext,
         _read(warehouse, "raw", "un_idealpoints"), _read(warehouse, "raw", "cow_country_codes"))
     if not report["dipex"]["available"]:
         context.log.warning(f"Diplomatic Exchange measures unavailable: {report['dipex']['reason']}")
-    return _write(warehouse, "state_year", frame, schemas.STATE_YEAR, SY_KEY, {
+    yield from STATE_YEAR.write(context, warehouse.con, frame, metadata={
         "dipex_available": report["dipex"]["available"],
         "dipex_status": report["dipex"]["reason"],
         "primary_status_inconsistency": report["primary_si"],
@@ -132,9 +88,6 @@ def state_year_table(context: dg.AssetExecutionContext,
         "corr_deficit_cap_rank": dg.MetadataValue.json(report["corr_deficit_cap_rank"]),
         "annualisation": "latest wave carried forward (2005 wave to 2010); *_interp columns "
                          "interpolate between waves (look-ahead variant)"})
-
-
-UN_KEY = ["ccode_a", "ccode_b", "year"]
 
 
 def _un_release(warehouse: Warehouse) -> tuple[pl.DataFrame, pl.DataFrame,
@@ -152,59 +105,50 @@ def _un_release(warehouse: Warehouse) -> tuple[pl.DataFrame, pl.DataFrame,
             _need(warehouse, "raw", choice.rollcalls_table), choice)
 
 
-@dg.asset(key=_derived("un_agreement")[0], group_name=GROUP, kinds=KINDS,
+@dg.asset(key=UN_AGREEMENT.key, group_name=GROUP, kinds=KINDS,
           deps=_raw("un_votes", "un_rollcalls", "unvotes_r_votes", "unvotes_r_rollcalls"),
-          check_specs=_checks("un_agreement", schemas.UN_AGREEMENT, UN_KEY))
-def un_agreement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+          check_specs=UN_AGREEMENT.specs)
+def un_agreement(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """UN General Assembly agreement per pair and session year (1964 excluded): identical share,
     Voeten index, Signorino-Ritter S, Cohen's and weighted kappa, Scott's pi and opposition, all
     and important votes, from the release covering more roll calls (METHODS §5.1, §6.2)."""
     votes, rollcalls, choice = _un_release(warehouse)
     context.log.info(f"UN votes release used: {choice.release} ({choice.reason})")
     frame = cohesion.build_un_agreement(votes, rollcalls)
-    return _write(warehouse, "un_agreement", frame, schemas.UN_AGREEMENT, UN_KEY, {
+    yield from UN_AGREEMENT.write(context, warehouse.con, frame, metadata={
         "release": choice.release, "release_reason": choice.reason,
         "roll_calls": rollcalls.height,
         "aggregation": "GA session year (session + 1945); 1964 excluded"})
 
 
-COV_KEY = ["dataset", "month"]
-
-
-@dg.asset(key=_derived("event_coverage")[0], group_name=GROUP, kinds={"duckdb"},
-          deps=_raw("events", "weis_events"),
-          check_specs=_checks("event_coverage", schemas.EVENT_COVERAGE, COV_KEY))
-def event_coverage(warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.asset(key=EVENT_COVERAGE.key, group_name=GROUP, kinds={"duckdb"},
+          deps=_raw("events", "weis_events"), check_specs=EVENT_COVERAGE.specs)
+def event_coverage(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Months and years each event dataset covers: events on at least 90% of a month's days in
     its non-sample files; a year when all twelve months are covered (METHODS §5.2)."""
     frame = event_measures.event_coverage(warehouse.con)
-    return _write(warehouse, "event_coverage", frame, schemas.EVENT_COVERAGE, COV_KEY,
-                  {"covered_months": int(frame["covered"].sum())})
+    yield from EVENT_COVERAGE.write(context, warehouse.con, frame,
+                                    metadata={"covered_months": int(frame["covered"].sum())})
 
 
 def _event_asset(period: str):
-    name = f"event_dyad_{period}"
-    key = ["source_ccode", "target_ccode", period, "dataset"]
-    schema = schemas.EVENT_DYAD_YEAR if period == "year" else schemas.EVENT_DYAD_MONTH
+    checks = derived_checks(keys.derived(f"event_dyad_{period}"))
 
-    @dg.asset(key=_derived(name)[0], group_name=GROUP, kinds={"duckdb"},
-              deps=_raw("events", "weis_events"),
-              check_specs=_checks(name, schema, key),
+    @dg.asset(key=checks.key, group_name=GROUP, kinds={"duckdb"},
+              deps=_raw("events", "weis_events"), check_specs=checks.specs,
               description=f"Directed event aggregates per {period} and dataset (never pooled), "
                           "computed by DuckDB: government actors, root events, one event per "
                           "code and day; defiance, protests apart, attention (METHODS §5.2, "
                           "§6.1).")
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse):
         frame = event_measures.event_aggregates(warehouse.con, period)
-        return _write(warehouse, name, frame, schema, key)
+        yield from checks.write(context, warehouse.con, frame)
 
     return _asset
 
 
 event_dyad_year = _event_asset("year")
 event_dyad_month = _event_asset("month")
-
-DY_KEY = ["ccode1", "ccode2", "year"]
 
 
 def _rivalries(warehouse: Warehouse) -> tuple[pl.DataFrame | None, tuple[int, int] | None]:
@@ -218,14 +162,13 @@ def _rivalries(warehouse: Warehouse) -> tuple[pl.DataFrame | None, tuple[int, in
     return coded, (int(years["year"].min()), last)
 
 
-@dg.asset(key=_derived("dyad_year")[0], group_name=GROUP, kinds=KINDS,
+@dg.asset(key=DYAD_YEAR.key, group_name=GROUP, kinds=KINDS,
           deps=[*_raw("cow_system", "cow_nmc", "cow_alliances", "cow_mids", "copdab_monthly",
                       "icews_dyadyear", "atop_alliances", "un_idealpoints",
                       "cow_diplomatic_exchange", "td_rivalries", "tss_rivalries"),
                 *_derived("un_agreement", "event_dyad_year", "event_coverage")],
-          check_specs=_checks("dyad_year", schemas.DYAD_YEAR, DY_KEY))
-def dyad_year_table(context: dg.AssetExecutionContext,
-                    warehouse: Warehouse) -> dg.MaterializeResult:
+          check_specs=DYAD_YEAR.specs)
+def dyad_year_table(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Directed dyad-years of system members: capability ratio, alliances, UN cohesion and
     ideal-point distance, events per dataset, ICEWS counts, COPDAB, representation levels,
     shared threat, and measures relative to ccode2's other allies (METHODS §4-§6.5)."""
@@ -248,8 +191,8 @@ def dyad_year_table(context: dg.AssetExecutionContext,
         atop=_read(warehouse, "raw", "atop_alliances"),
         idealpoints=_read(warehouse, "raw", "un_idealpoints"), dipex=dipex,
         rivalry_years=rivals, rivalry_span=span)
-    return _write(warehouse, "dyad_year", frame, schemas.DYAD_YEAR, DY_KEY,
-                  {"rivalry_years": f"{span[0]}-{span[1]}" if span else "no rivalry list"})
+    yield from DYAD_YEAR.write(context, warehouse.con, frame, metadata={
+        "rivalry_years": f"{span[0]}-{span[1]}" if span else "no rivalry list"})
 
 
 class PanelConfig(dg.Config):
@@ -260,13 +203,9 @@ class PanelConfig(dg.Config):
     min_alliance_level: int = 3
 
 
-PANEL_KEY = ["junior", "senior", "year"]
-
-
-@dg.asset(key=_derived("alliance_panel")[0], group_name=GROUP, kinds=KINDS,
-          deps=_derived("dyad_year", "state_year"),
-          check_specs=_checks("alliance_panel", schemas.ALLIANCE_PANEL, PANEL_KEY))
-def alliance_panel(config: PanelConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.asset(key=ALLIANCE_PANEL.key, group_name=GROUP, kinds=KINDS,
+          deps=_derived("dyad_year", "state_year"), check_specs=ALLIANCE_PANEL.specs)
+def alliance_panel(context: dg.AssetExecutionContext, config: PanelConfig, warehouse: Warehouse):
     """Junior→senior asymmetric defense-pact dyad-years (senior = higher CINC, ratio >= k): the
     junior's status inconsistency at t-1 (calendar lags), directional defiance at t, shared
     threat, respect received and the principal-patron flag (METHODS §4-§7)."""
@@ -278,19 +217,16 @@ def alliance_panel(config: PanelConfig, warehouse: Warehouse) -> dg.MaterializeR
         .group_by("junior", "senior")
         .agg(pl.col("year").min().alias("lo"), pl.col("year").max().alias("hi"), pl.len())
         .rows())}
-    return _write(warehouse, "alliance_panel", frame, schemas.ALLIANCE_PANEL, PANEL_KEY,
-                  {"k": config.k, "min_alliance_level": config.min_alliance_level,
+    yield from ALLIANCE_PANEL.write(context, warehouse.con, frame, metadata={
+                   "k": config.k, "min_alliance_level": config.min_alliance_level,
                    "principal_patron_rows": int(frame["principal_patron"].sum()), **spans})
 
 
-CASE_KEY = ["case_id", "period", "year", "month"]
-
-
-@dg.asset(key=_derived("case_series")[0], group_name=GROUP, kinds=KINDS,
+@dg.asset(key=CASE_SERIES.key, group_name=GROUP, kinds=KINDS,
           deps=[*_derived("alliance_panel", "event_dyad_month", "event_coverage"),
                 *_raw("copdab_monthly")],
-          check_specs=_checks("case_series", schemas.CASE_SERIES, CASE_KEY))
-def case_series(warehouse: Warehouse) -> dg.MaterializeResult:
+          check_specs=CASE_SERIES.specs)
+def case_series(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """US-ROK 1990-2012 and US-France 1955-1975: status inconsistency, respect received and
     directional defiance, yearly and monthly where COPDAB or event data allow; crisis windows
     flagged."""
@@ -302,11 +238,5 @@ def case_series(warehouse: Warehouse) -> dg.MaterializeResult:
                               _need(warehouse, "derived", "event_dyad_month"),
                               _need(warehouse, "derived", "event_coverage"),
                               copdab.lazy()).collect()
-    return _write(warehouse, "case_series", frame, schemas.CASE_SERIES, CASE_KEY)
+    yield from CASE_SERIES.write(context, warehouse.con, frame)
 
-
-@dg.definitions
-def indicator_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[countries, state_year_table, un_agreement, event_coverage,
-                                  event_dyad_year, event_dyad_month, dyad_year_table,
-                                  alliance_panel, case_series])

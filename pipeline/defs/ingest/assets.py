@@ -1,14 +1,9 @@
-"""One ``raw/<table>`` asset with blocking checks per registry entry (see pipeline.lib.catalog)."""
+"""One ``raw/<table>`` asset per registry entry (see pipeline.lib.catalog), with its observed
+input file (``files/<table>``) and its checks."""
 
-import dagster as dg
-
-from pipeline.defs.ingest.factory import build_raw_asset, build_raw_checks
+from pipeline.defs.ingest.factory import build_raw_asset, build_raw_files, raw_checks
 from pipeline.lib.catalog import RAW_TABLES
 
-
-@dg.definitions
-def raw_tables() -> dg.Definitions:
-    return dg.Definitions(
-        assets=[build_raw_asset(t) for t in RAW_TABLES],
-        asset_checks=[c for t in RAW_TABLES for c in build_raw_checks(t)],
-    )
+RAW_FILES = [build_raw_files(t) for t in RAW_TABLES]
+RAW_ASSETS = [build_raw_asset(t) for t in RAW_TABLES]
+RAW_CHECKS = [c for t in RAW_TABLES for c in raw_checks(t).separate]

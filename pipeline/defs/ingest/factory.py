@@ -1,28 +1,22 @@
-"""Build one ``raw/<table>`` asset and its blocking checks from each registry entry."""
+"""Build one ``raw/<table>`` asset, its observed input and its checks per registry entry."""
 
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipeline.defs.meta import file_metadata, frame_metadata
+from pipeline.defs import keys
+from pipeline.defs.automation import observe_condition
+from pipeline.defs.checks import TableChecks, table_checks
+from pipeline.defs.metadata import file_metadata
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import fetch, freshness
+from pipeline.defs.versions import code_version
+from pipeline.lib import fetch
 from pipeline.lib import warehouse as wh
+from pipeline.lib.provenance import files_version
 from pipeline.lib.registry import RawTable
-from pipeline.lib.validation import (
-    ccode_columns,
-    check_ccodes_in_system,
-    check_key_unique,
-    check_reconciles,
-    check_schema,
-)
+from pipeline.lib.validation import ccode_columns
 
-CHECK_SCHEMA = "schema"
-CHECK_KEY = "unique_key"
-CHECK_COUNTS = "counts_reconcile"
-CHECK_MEMBERS = "ccodes_in_system"
-SYSTEM = dg.AssetKey(["raw", "cow_system"])
 OWNERS = ["team:data-ingest"]
 
 
@@ -30,19 +24,43 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
-    key = dg.AssetKey(["raw", spec.name])
+def raw_checks(spec: RawTable) -> TableChecks:
+    """Schema, key and ingest counts (blocking); COW membership of its codes (a warning)."""
+    cols = ccode_columns(list(spec.schema.to_schema().columns))
+    return table_checks(keys.raw(spec.name), spec.schema, spec.key, counts=True,
+                        members=cols if keys.raw(spec.name) != keys.SYSTEM else ())
+
+
+def build_raw_files(spec: RawTable) -> dg.AssetsDefinition:
+    """``files/<table>``: the file ``raw/<table>`` reads; its data version is its sha256."""
     src = spec.source
-    # Hash of this module and the parser's module (and what they import): editing a parser
-    # re-ingests its tables and nothing else (pipeline.lib.freshness).
-    code = freshness.code_version(__name__, spec.parser.__module__)
+
+    @dg.observable_source_asset(
+        key=keys.files(spec.name), group_name="ingest", automation_condition=observe_condition(),
+        description=f"The file raw.{spec.name} reads ({' or '.join(spec.patterns or src.patterns)}"
+                    f" in {src.name}/); observing it records its sha256 as the data version.")
+    def _files() -> dg.ObserveResult:
+        found = src.find(spec.patterns)
+        return dg.ObserveResult(data_version=dg.DataVersion(files_version(found[:1])),
+                                metadata={"file": str(found[0]) if found else "missing"})
+
+    return _files
+
+
+def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
+    key = keys.raw(spec.name)
+    src = spec.source
+    checks = raw_checks(spec)
 
     @dg.asset(
         key=key,
+        deps=[keys.files(spec.name)],
         group_name="ingest",
         kinds={"duckdb", "polars"},
         owners=OWNERS,
-        code_version=code,
+        # editing a parser re-ingests its tables and nothing else
+        code_version=code_version(__name__, spec.parser.__module__),
+        check_specs=checks.specs,
         description=(f"{spec.description} Source: {src.title} ({src.version}); "
                      f"{'required' if spec.is_required else 'optional'}; publisher {src.url}. "
                      f"Key: {', '.join(spec.key)}."),
@@ -51,7 +69,7 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
                   "dagster/table_name": f"raw.{spec.name}"},
         tags={"source": src.name},
     )
-    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse):
         try:  # data/raw, then the shared mirror, then (PIPELINE_ALLOW_DOWNLOAD=1) the publisher
             files = fetch.obtain(src, spec.patterns)
         except fetch.FetchError as err:
@@ -64,66 +82,17 @@ def build_raw_asset(spec: RawTable) -> dg.AssetsDefinition:
             # unavailable), and the asset says so instead of failing the run.
             context.log.warning(message)
             wh.drop_table(warehouse.con, "raw", spec.name)
-            return dg.MaterializeResult(metadata={"status": "missing", "message": message,
-                                                  "dagster/row_count": 0},
-                                        data_version=dg.DataVersion(freshness.raw_version(code, {})))
+            yield dg.MaterializeResult(
+                metadata={"status": "missing", "message": message, "dagster/row_count": 0},
+                check_results=[dg.AssetCheckResult(check_name=c.name, passed=True,
+                                                   metadata={"skipped": "source missing"})
+                               for c in checks.specs])
+            return
         started = _now()
         result = spec.parser(files[0])
         ingest = wh.FileIngest(src.name, files[0], result, started, _now())
-        wh.write_table(warehouse.con, "raw", spec.name, result.frame, files=[ingest],
-                       run_id=context.run.run_id)
         context.log.info(f"raw.{spec.name}: {result.loaded} rows from {files[0]}")
-        return dg.MaterializeResult(
-            metadata={"status": "loaded", **file_metadata(src, ingest),
-                      **frame_metadata(result.frame)},
-            data_version=dg.DataVersion(
-                freshness.raw_version(code, {str(ingest.path): ingest.sha256})))
+        yield from checks.write(context, warehouse.con, result.frame, files=[ingest],
+                                metadata={"status": "loaded", **file_metadata(src, ingest)})
 
     return _raw
-
-
-def _absent(warehouse: Warehouse, spec: RawTable) -> dg.AssetCheckResult | None:
-    """An optional source that is not present has no table: its checks pass, saying so."""
-    if spec.is_required or wh.table_exists(warehouse.con, "raw", spec.name):
-        return None
-    return dg.AssetCheckResult(passed=True, metadata={"skipped": "source missing, no table"})
-
-
-def build_raw_checks(spec: RawTable) -> list[dg.AssetChecksDefinition]:
-    key = dg.AssetKey(["raw", spec.name])
-
-    @dg.asset_check(asset=key, name=CHECK_SCHEMA, blocking=True,
-                    description=f"Rows of raw.{spec.name} satisfy the pandera schema "
-                                f"{spec.schema.__name__}.")
-    def _schema(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return _absent(warehouse, spec) or dg.AssetCheckResult(
-            **check_schema(warehouse.con, "raw", spec.name, spec.schema))
-
-    @dg.asset_check(asset=key, name=CHECK_KEY, blocking=True,
-                    description=f"No two rows of raw.{spec.name} share the key {list(spec.key)}.")
-    def _key(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return _absent(warehouse, spec) or dg.AssetCheckResult(
-            **check_key_unique(warehouse.con, "raw", spec.name, spec.key))
-
-    @dg.asset_check(asset=key, name=CHECK_COUNTS, blocking=True,
-                    description="For every file: read = loaded + quarantined + deduplicated; the "
-                                "table is not empty and holds exactly the loaded rows.")
-    def _counts(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return _absent(warehouse, spec) or dg.AssetCheckResult(
-            **check_reconciles(warehouse.con, "raw", spec.name))
-
-    checks = [_schema, _key, _counts]
-    cols = ccode_columns(list(spec.schema.to_schema().columns))
-    if cols and spec.name != "cow_system":
-
-        @dg.asset_check(asset=key, name=CHECK_MEMBERS, blocking=False, additional_deps=[SYSTEM],
-                        description=f"Rows whose {cols} is not a COW system member that year "
-                                    "(a warning: such rows are real, e.g. UN members before "
-                                    "COW membership).")
-        def _members(warehouse: Warehouse) -> dg.AssetCheckResult:
-            return _absent(warehouse, spec) or dg.AssetCheckResult(
-                severity=dg.AssetCheckSeverity.WARN,
-                **check_ccodes_in_system(warehouse.con, "raw", spec.name, cols))
-
-        checks.append(_members)
-    return checks

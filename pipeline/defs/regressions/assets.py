@@ -10,7 +10,10 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from pipeline.defs import keys
+from pipeline.defs.checks import table_checks
 from pipeline.defs.resources import Warehouse
+from pipeline.defs.versions import code_version
 from pipeline.lib import case_evidence, exports, figures
 from pipeline.lib import warehouse as wh
 from pipeline.lib.figure_models import SCALES
@@ -28,9 +31,13 @@ from pipeline.lib.regressions import (
     with_family_pvalues,
 )
 from pipeline.lib.regressions.specs import PANELS
+from pipeline.records import asset_versions
 
 GROUP = "models"
 PANEL_KEYS = [dg.AssetKey(p.split(".")) for p in [*PANELS, "derived.state_year"]]
+EVERY_TERM = "every_term_present"
+COEFFICIENTS = table_checks(keys.models("coefficients"), None, ("model", "term"), extra=[
+    (EVERY_TERM, "Each fitted model has a row per term; no estimate is NULL.")])
 
 
 def spec_files() -> list[Path]:
@@ -94,8 +101,9 @@ def build_model_asset(path: Path) -> dg.AssetsDefinition:
     stem = path.stem
     deps, description = _file_deps(path)
 
-    @dg.asset(key=["models", stem], group_name=GROUP, kinds={"statsmodels", "duckdb"},
+    @dg.asset(key=keys.models(stem), group_name=GROUP, kinds={"statsmodels", "duckdb"},
               deps=deps, description=description or f"Models declared in models/{path.name}.",
+              code_version=code_version(__name__, files=(path,)),
               metadata={"spec_file": dg.MetadataValue.path(str(path))})
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         try:
@@ -126,12 +134,9 @@ def _stack(con, prefix: str, stems: list[str], empty: pl.DataFrame | None = None
     return pl.concat(frames, how="diagonal_relaxed") if frames else empty
 
 
-@dg.asset(key=["models", "coefficients"], group_name=GROUP, kinds={"duckdb"},
-          deps=[a.key for a in MODEL_ASSETS],
-          check_specs=[dg.AssetCheckSpec("every_term_present", asset=["models", "coefficients"],
-                                         blocking=True, description="Each fitted model has a "
-                                         "row per term; no estimate is NULL.")])
-def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.asset(key=COEFFICIENTS.key, group_name=GROUP, kinds={"duckdb"},
+          deps=[a.key for a in MODEL_ASSETS], check_specs=COEFFICIENTS.specs)
+def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Tidy estimates of every shipped model with its fit statistics (METHODS §8) and the
     Romano-Wolf p-values of each robustness family's key terms (METHODS §7)."""
     con = warehouse.con
@@ -143,20 +148,19 @@ def coefficients(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     adjusted = family_pvalues(boot, members)
     coefs = with_family_pvalues(coefs, adjusted).select(coefs.columns)
     table = exports.coefficient_table(coefs, stats)
-    wh.write_table(con, "models", "coefficients", table)
-    wh.write_table(con, "models", "fit_stats", stats)
     missing = table.filter(pl.col("estimate").is_null()).height
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": table.height,
-                  "models": table["model"].n_unique(),
+    yield from COEFFICIENTS.write(
+        context, con, table,
+        metadata={"models": table["model"].n_unique(),
                   "skipped_models": stats.filter(pl.col("stat") == "skipped").height,
                   "family_adjusted": adjusted.height},
-        check_results=[dg.AssetCheckResult(check_name="every_term_present", passed=missing == 0,
-                                           metadata={"null_estimates": missing})])
+        extra=[dg.AssetCheckResult(check_name=EVERY_TERM, passed=missing == 0,
+                                   metadata={"null_estimates": missing})])
+    wh.write_table(con, "models", "fit_stats", stats)
 
 
-@dg.asset(key=["models", "case_models"], group_name=GROUP, kinds={"statsmodels", "duckdb"},
-          deps=[dg.AssetKey(["derived", "case_series"])])
+@dg.asset(key=keys.models("case_models"), group_name=GROUP, kinds={"statsmodels", "duckdb"},
+          deps=[keys.derived("case_series")])
 def case_models(warehouse: Warehouse) -> dg.MaterializeResult:
     """Per-case time-series regressions (US-ROK, US-France) with Newey-West standard errors,
     yearly and on the COPDAB/WEIS months (METHODS §7: two dyads, no clustering)."""
@@ -168,19 +172,17 @@ def case_models(warehouse: Warehouse) -> dg.MaterializeResult:
                                                                  "outcome").n_unique()})
 
 
-@dg.asset(key=["models", "paper_outputs"], group_name=GROUP, kinds={"matplotlib", "latex"},
-          deps=[dg.AssetKey(["models", "coefficients"]), dg.AssetKey(["models", "case_models"]),
-                dg.AssetKey(["derived", "case_series"])])
+@dg.asset(key=keys.models("paper_outputs"), group_name=GROUP, kinds={"matplotlib", "latex"},
+          deps=[COEFFICIENTS.key, keys.models("case_models"), keys.derived("case_series")])
 def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
-    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions."""
-    written = exports.export_all(warehouse.con, derived_dir())
+    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions:
+    PROVENANCE.json lists the code and data versions Dagster recorded for every table."""
+    assets = asset_versions(context.instance)
+    assets.pop(context.asset_key.to_user_string(), None)  # this run's is not recorded yet
+    written = exports.export_all(warehouse.con, derived_dir(), assets=assets)
     return dg.MaterializeResult(metadata={
         "files": len(written),
         "outputs": dg.MetadataValue.md("\n".join(f"- `{k}`: {v}" for k, v in written.items())),
     })
 
-
-@dg.definitions
-def model_defs() -> dg.Definitions:
-    return dg.Definitions(assets=[*MODEL_ASSETS, coefficients, case_models, paper_outputs])

@@ -1,5 +1,5 @@
 """The codebook of the derived tables: descriptions, units, sources, coverage and signs that
-drive the pandera schemas (:mod:`pipeline.lib.schemas`), the DuckDB ``COMMENT ON`` of every
+drive the pandera schemas (the tables' blocking checks), the DuckDB ``COMMENT ON`` of every
 table and column, and ``docs/codebook.md`` (``pipeline codebook``)."""
 
 from pipeline.lib.codebook.core import Entry, Table, comment, markdown
