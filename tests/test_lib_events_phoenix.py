@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.lib.events import EventsSchema, parse_event_file
+from pipeline.lib.events.formats.phoenix import PHOENIX_COLUMNS
 from pipeline.lib.ingest import InputError
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import EventsSchema, parse_event_file
-from pipeline.lib.sources.phoenix import PHOENIX_COLUMNS, parse_phoenix, parse_phoenix_historical
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 DAILY = FIXTURES / "events.full.20150301.txt"
@@ -32,6 +32,14 @@ def daily(cameo):
 @pytest.fixture(scope="module")
 def historical(cameo):
     return parse_event_file(HISTORICAL, cameo)
+
+
+def parse_phoenix(path, cameo):
+    return parse_event_file(path, cameo, dataset="phoenix")
+
+
+def parse_phoenix_historical(path, cameo):
+    return parse_event_file(path, cameo, dataset="phoenix_historical")
 
 
 def _row(result, event_id: str) -> dict:

@@ -8,16 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.lib.events import EVENT_SOURCES, EventsSchema, parse_event_file
+from pipeline.lib.events.dedupe import dedupe_events
+from pipeline.lib.events.engine import open_layout
+from pipeline.lib.events.registry import name_year
 from pipeline.lib.ingest import InputError
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import (
-    EVENT_SOURCES,
-    EventsSchema,
-    dedupe_events,
-    detect_event_format,
-    file_partition_year,
-    parse_event_file,
-)
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 QUIRKS = FIXTURES / "20181004-icews-events.tab"
@@ -116,7 +112,7 @@ def test_dedupe_events_keeps_the_first_exact_copy_across_files(quirks):
 ])
 def test_file_partition_year_reads_each_naming_convention(name, year):
     """ICEWS yearly/weekly/monthly, GDELT daily/back-files and Phoenix daily names."""
-    assert file_partition_year(name) == year
+    assert name_year(name) == year
 
 
 def test_unnamed_file_belongs_to_its_most_common_event_year(raw, cameo):
@@ -129,7 +125,7 @@ def test_unnamed_file_belongs_to_its_most_common_event_year(raw, cameo):
 
 def test_detect_event_format_names_each_layout(raw):
     """ICEWS header, GDELT 58 fields, Phoenix 26 fields and the Historical Phoenix header."""
-    found = [detect_event_format(p) for p in (
+    found = [open_layout(p).layout.dataset for p in (
         raw / "icews_sample" / "events.2018.sample.tab.gz",
         raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv",
         FIXTURES / "events.full.20150301.txt", FIXTURES / "PhoenixNYT_1956.sample.csv")]
@@ -141,7 +137,7 @@ def test_an_unknown_layout_raises_input_error_naming_the_file(tmp_path):
     path = tmp_path / "mystery.tsv"
     path.write_text("a\tb\tc\n1\t2\t3\n")
     with pytest.raises(InputError, match="mystery.tsv, line 1: not a known event format"):
-        detect_event_format(path)
+        open_layout(path)
 
 
 def test_event_sources_are_optional_cited_and_found_in_the_shared_mirror(raw):

@@ -83,6 +83,6 @@ def freshness_nodes(graph, keys=None) -> list:
 
 def event_year_files() -> dict[int, list]:
     """Event files per partition year (paths only)."""
-    from pipeline.lib.eventfiles import event_files
+    from pipeline.lib.events.discover import event_files
 
     return {y: [p for _, p in v] for y, v in event_files().items()}
