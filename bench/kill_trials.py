@@ -59,7 +59,7 @@ SELECTION = ["raw/cow_system", "raw/cow_nmc", "raw/un_votes", "raw/un_rollcalls"
              "raw/cameo_codes", "raw/cow_alliances", "raw/events"]
 # Generated ICEWS files (rows per year) added to the shared mirror, so the event partitions,
 # committed one year at a time, are a real part of the kill window.
-EVENT_YEARS = {2016: 150_000, 2017: 150_000}
+EVENT_YEARS = {2016: 100_000, 2017: 100_000}
 LOG_TABLES = {"raw.ingest_log", "raw.quarantine"}
 # Differ between two runs of the same code on the same files: times, run id, and code_version,
 # which is the git describe of HEAD ("0.1.0+g<commit>.dirty"), so a commit made by anyone

@@ -2,7 +2,7 @@
 
 The run is the real CLI in a subprocess on the real data (a selection of six raw tables and
 ``raw/events``, with ``--force`` so every run rewrites them); two generated ICEWS years of
-150,000 rows join the shared event samples, so the event partitions, committed one year at a
+100,000 rows join the shared event samples, so the event partitions, committed one year at a
 time, are a real part of the kill window. Delays are drawn uniformly from [0, D) with a seeded
 RNG, D being the duration of a clean run of the same selection, stratified: kill i falls
 uniformly in the i-th third of [0, D), so the kills spread over start-up and writing, and the
@@ -58,8 +58,8 @@ def test_clean_run_is_intact_and_covers_the_selection(reference):
     assert {f"raw.{k.split('/')[1]}" for k in SELECTION} - {"raw.events"} <= set(tables)
     assert tables["raw.un_votes"][1] == 1_066_613
     assert tables["raw.un_rollcalls"][1] == 5_429
-    assert (tables["raw.events[2016]"][1], tables["raw.events[2018]"][1]) == (150_000, 3_705)
-    assert tables["raw.events[2017]"][1] == 150_000 + 50
+    assert (tables["raw.events[2016]"][1], tables["raw.events[2018]"][1]) == (100_000, 3_705)
+    assert tables["raw.events[2017]"][1] == 100_000 + 50
     files = reference.snapshot.files
     assert [len(files[f"raw.events[{y}]"]) for y in (2016, 2017, 2018)] == [1, 2, 1]
     assert all(len(f) == 1 for t, f in files.items() if not t.startswith("raw.events"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.lib.ingest import LINE, QUARANTINE_SCHEMA, InputError
+from pipeline.lib.ingest import LINE, QUARANTINE_SCHEMA
 
 from .blocks import Block
 
@@ -144,36 +144,74 @@ class LineReader:
 
     # -- quoted CSV
     def _csv(self, blk: Block) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """A quoted block through the ``csv`` module; a record is numbered by its first line."""
-        starts, _ = blk.bounds()
-        n = len(self.names)
-        texts, q = [], []
-        for i, raw in enumerate(blk.lines(range(blk.line0, blk.line0 + len(starts)))):
+        """A quoted block through the ``csv`` module; a record is numbered by its first line.
+
+        One reader runs over the block; if it meets malformed CSV (text after a closing
+        quote, a quote left open to the end of the block) the block is read again record by
+        record, each record being the lines up to where the quotes balance, and a malformed
+        record is quarantined instead of stopping the file."""
+        texts, bad = [], []
+        for i, raw in enumerate(blk.lines(range(blk.line0, blk.line0 + len(blk.bounds()[0])))):
             try:
-                texts.append(raw.decode("utf-8") + "\n")
+                texts.append(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                q.append((blk.line0 + i, f"byte {exc.start + 1}", "invalid utf-8 bytes",
-                          raw.decode("utf-8", errors="replace")))
-                texts.append("\n")
-        reader = csv.reader(texts, delimiter=self.sep, strict=True)
-        cols: dict[str, list] = {k: [] for k in self.names}
-        line_no, start = [], blk.line0
+                bad.append((blk.line0 + i, f"byte {exc.start + 1}", "invalid utf-8 bytes",
+                            raw.decode("utf-8", errors="replace")))
+                texts.append("")
         try:
-            for fields in reader:
-                line, start = start, blk.line0 + reader.line_num
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
-                if len(fields) != n:
-                    q.append((line, None, f"expected {n} fields, found {len(fields)}",
-                              self.sep.join(fields)))
-                    continue
+            records = self._records_at_once(texts, blk.line0)
+        except csv.Error:
+            records = self._records_one_by_one(texts, blk.line0)
+        n = len(self.names)
+        cols: dict[str, list] = {k: [] for k in self.names}
+        line_no, q = [], list(bad)
+        for line, fields, raw in records:
+            if isinstance(fields, str):  # malformed: the reason
+                q.append((line, None, fields, raw))
+            elif len(fields) != n:
+                q.append((line, None, f"expected {n} fields, found {len(fields)}", raw))
+            else:
                 for k, v in zip(self.names, fields):
                     cols[k].append(v)
                 line_no.append(line)
-        except csv.Error as exc:
-            raise InputError(self.label, f"malformed CSV ({exc})", line=start) from exc
         q = quarantine(self.label, *zip(*q)) if q else quarantine(self.label, [], [], [], [])
         return _frame(cols, line_no), q.sort("line")
+
+    def _records_at_once(self, texts: list[str], line0: int) -> list[tuple]:
+        """(first line, fields, text) of every non-blank record; raises on malformed CSV."""
+        reader = csv.reader((t + "\n" for t in texts), delimiter=self.sep, strict=True)
+        out, start = [], line0
+        for fields in reader:
+            line, start = start, line0 + reader.line_num
+            if fields and (len(fields) > 1 or fields[0].strip()):
+                out.append((line, fields, "\n".join(texts[line - line0:start - line0])))
+        return out
+
+    def _records_one_by_one(self, texts: list[str], line0: int) -> list[tuple]:
+        """As :meth:`_records_at_once`, with each malformed record kept as (line, reason,
+        text): a record runs from a line to where its quotes balance (RFC 4180), or is that
+        line alone when they never do in the block."""
+        out, i = [], 0
+        while i < len(texts):
+            if not texts[i].strip():
+                i += 1
+                continue
+            j, odd = i, texts[i].count('"') % 2
+            while odd and j + 1 < len(texts):
+                j += 1
+                odd ^= texts[j].count('"') % 2
+            if odd:
+                out.append((line0 + i, "malformed CSV (a quote is never closed)", texts[i]))
+                i += 1
+                continue
+            text = "\n".join(texts[i:j + 1])
+            try:
+                out.append((line0 + i, next(csv.reader([text], delimiter=self.sep,
+                                                       strict=True)), text))
+            except csv.Error as exc:
+                out.append((line0 + i, f"malformed CSV ({exc})", text))
+            i = j + 1
+        return out
 
 
 def _valid_utf8(data: bytes) -> bool:

@@ -16,6 +16,7 @@ import polars as pl
 
 from .blocks import blocks
 from .layout import FileLayout
+from .lines import LineReader
 from .registry import name_year
 from .rules import parse_date
 
@@ -40,11 +41,15 @@ def _date_mode(path: Path, fl: FileLayout) -> int | None:
     lay = fl.layout
     at = fl.names.index(fl.file_name(lay.date))
     counts: list[pl.DataFrame] = []
+    reader = LineReader(fl.names, lay.sep, str(path), lay.quoted)
     for blk in blocks(path, header=lay.header, quoted=lay.quoted):
-        dates = pl.read_csv(blk.data, has_header=False, separator=lay.sep, columns=[at],
-                            quote_char='"' if lay.quoted else None,
-                            schema=dict.fromkeys(fl.names, pl.Utf8), encoding="utf8-lossy",
-                            truncate_ragged_lines=True, raise_if_empty=False)
+        try:
+            dates = pl.read_csv(blk.data, has_header=False, separator=lay.sep, columns=[at],
+                                quote_char='"' if lay.quoted else None,
+                                schema=dict.fromkeys(fl.names, pl.Utf8), encoding="utf8-lossy",
+                                truncate_ragged_lines=True, raise_if_empty=False)
+        except pl.exceptions.PolarsError:  # malformed quoting: the exact reader, lines dropped
+            dates = reader.read(blk)[0].select(fl.names[at])
         counts.append(dates.select(parse_date(pl.col(fl.names[at]), lay.date_formats)
                                    .dt.year().alias("year"))
                       .filter(pl.col("year").is_between(1900, 2100))
