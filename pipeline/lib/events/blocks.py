@@ -99,6 +99,10 @@ def chunks(path: Path, size: int, *, quoted: bool = False,
                         yield bytes(mv[:end]), label
                     return
                 cut = _cut(buf, end, quoted, eof=False)
+                if cut < 0 and quoted and end >= 4 * size:
+                    # a quote left open for 4 blocks: cut at a line end anyway (the reader
+                    # quarantines the line whose quote never closes) rather than hold the file
+                    cut = _cut(buf, end, False, eof=False)
                 if cut < 0:
                     have = end
                     continue
