@@ -149,3 +149,45 @@ def test_event_sources_are_optional_cited_and_found_in_the_shared_mirror(raw):
     names = {s.name: [p.name for p in s.find(every=True)] for s in EVENT_SOURCES[:2]}
     assert "events.2018.sample.tab.gz" in names["icews"]
     assert "gdelt1_events_20160312.sample.tsv" in names["gdelt1"]
+
+
+def _readme_format():
+    """The GDELT 2.0 module the README shows, executed as ``events.formats.gdelt2``."""
+    import types
+
+    from pipeline.lib.paths import REPO_ROOT
+    text = (REPO_ROOT / "README.md").read_text()
+    start = text.index("```python\n# pipeline/lib/events/formats/gdelt2.py")
+    code = text[text.index("\n", start) + 1:text.index("```", start + 10)]
+    module = types.ModuleType("pipeline.lib.events.formats.gdelt2")
+    module.__package__ = "pipeline.lib.events.formats"
+    exec(compile(code, "README.md", "exec"), module.__dict__)
+    return module
+
+
+def test_the_readme_format_is_one_module_and_one_registry_line(raw, cameo, tmp_path,
+                                                               monkeypatch):
+    """The README's GDELT 2.0 module, added to the registry and nothing else, is recognised,
+    named to its year and read: the 50 sample events, as GDELT 1.0 gives them."""
+    from pipeline.lib.events import registry
+    gdelt2 = _readme_format()
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, gdelt2.LAYOUT))
+    sample = raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv"
+    adm1 = [i for i, c in enumerate(gdelt2.GDELT1_COLUMNS) if "ADM1" in c]
+    lines = []
+    for line in sample.read_text().splitlines():
+        fields = line.split("\t")
+        for i in reversed(adm1):  # an empty ADM2 code after each ADM1 code
+            fields.insert(i + 1, "")
+        lines.append("\t".join(fields))
+    path = tmp_path / "20160312000000.export.CSV"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(gdelt2.GDELT2_COLUMNS) == 61 and len(lines[0].split("\t")) == 61
+    assert open_layout(path).layout.dataset == "gdelt2" and name_year(path) == 2016
+    got = parse_event_file(path, cameo)
+    want = parse_event_file(sample, cameo)
+    assert (got.rows_read, got.loaded, got.quarantine.height) == (50, 50, 0)
+    same = ["event_date", "source_ccode", "target_ccode", "cameo_code", "goldstein",
+            "source_sectors", "is_root_event"]
+    assert got.frame.select(same).equals(want.frame.select(same))
+    assert got.frame["event_id"].str.starts_with("gdelt2:").all()

@@ -26,7 +26,6 @@ FORMATS: tuple[Layout, ...] = (
 
 DATASETS: tuple[str, ...] = tuple(f.dataset for f in FORMATS)
 EVENT_SOURCES: list[Source] = [f.source for f in FORMATS]
-_NAME_YEARS = [re.compile(p) for f in FORMATS for p in f.name_years]
 
 
 def layout(dataset: str) -> Layout:
@@ -54,8 +53,8 @@ def detect(first: str, label: str | Path) -> Layout:
 def name_year(path: Path | str) -> int | None:
     """The partition year a file's name states (each format's naming convention), or None."""
     name = Path(path).name
-    for pat in _NAME_YEARS:
-        m = pat.search(name)
+    for pat in (p for f in FORMATS for p in f.name_years):
+        m = re.search(pat, name)
         if m and 1900 <= int(m.group(1)) <= 2100:
             return int(m.group(1))
     return None

@@ -1,13 +1,10 @@
 """Typed, checked event rows from one block's text rows (the engine's value stage).
 
-A column with few distinct values (dates, codes, weights, countries, sectors) is looked up
-once per distinct value: its NA values, cast, rules (:mod:`.rules`) and derived values (the
-parsed date; the CAMEO table's Goldstein weight, root and quad class) are computed on the
-distinct values and joined back on the raw text, each join carrying the key column alone.
-Countries get their COW code there too: crosswalked once per distinct (country, year) over
-the whole stream, then gathered per row by (country, year) position. Other columns (IDs,
-actor names) are checked per row. Reasons are built only for rows that fail. The staged
-event then keeps the CAMEO rules and takes the ``raw.events`` columns.
+A column with few distinct values (dates, codes, weights, countries, sectors) is checked once
+per distinct value in the stream's lookup tables (:mod:`.lookups`), which also give each
+row its parsed date, CAMEO values and COW codes. Other columns (IDs, actor names) are checked
+per row. Reasons are built only for rows that fail. The staged event then keeps the CAMEO
+rules of METHODS §5.2 (:func:`.rules.event_rules`) and takes the ``raw.events`` columns.
 """
 
 from __future__ import annotations
@@ -16,11 +13,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.lib import crosswalk
-from pipeline.lib.ingest import LINE, Col
+from pipeline.lib.ingest import LINE
 from pipeline.lib.sources.cameo import quad_class, root_code
 
 from .layout import FileLayout, Side
+from .lookups import Lookups
 from .rules import (
     ENGINE,
     PROBLEM,
@@ -30,7 +27,6 @@ from .rules import (
     event_rules,
     first_problem,
     na_null,
-    parse_date,
     typed,
 )
 from .schema import EVENT_COLUMNS
@@ -67,27 +63,6 @@ class Typed:
     disagree: int = 0         # rows whose own quad class differs from the code's
 
 
-class CcodeCache:
-    """(country, year) -> ccode, crosswalked once per distinct pair over the whole stream."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.known = pl.DataFrame(schema={"country": pl.Utf8, "year": pl.Int16,
-                                          "ccode": pl.Int32})
-
-    def grid(self, countries: pl.Series, years: pl.Series) -> pl.Series:
-        """ccode of every (country, year), country-major: position ``i * len(years) + j``."""
-        pairs = (pl.DataFrame({"country": countries}).with_row_index("__i")
-                 .join(pl.DataFrame({"year": years}).with_row_index("__j"), how="cross"))
-        new = (pairs.filter(pl.col("country").is_not_null()).select("country", "year").unique()
-               .join(self.known, on=["country", "year"], how="anti"))
-        if new.height:
-            mapped = crosswalk.attach_ccode(new, "country", self.kind, "ccode", year_col="year")
-            self.known = pl.concat([self.known, mapped.select(self.known.columns)])
-        return (pairs.join(self.known, on=["country", "year"], how="left")
-                .sort("__i", "__j")["ccode"])
-
-
 class Typer:
     """The value stage for one file (see the module docstring)."""
 
@@ -98,73 +73,11 @@ class Typer:
         self.cols = list(lay.cols)
         self.rules = {c.name: column_rules(c, fl.file_name(c.name)) for c in self.cols}
         self.events = event_rules(lay.weight_must_match)
-        self.cameo = cameo_lookup(cameo)
         self.names = (cameo.select(pl.col("name").alias("__text"),
                                    pl.col("code").cast(pl.Utf8).alias("__code"))
                       .unique("__text", keep="none") if fl.code_from_text else None)
-        self.ccodes = CcodeCache(lay.country_kind)
-        self.countries = {lay.source_side.country: "source", lay.target_side.country: "target"}
-
-    def _lookup(self, rows: pl.DataFrame, c: Col) -> pl.LazyFrame:
-        """One row per distinct raw value ``__k``: typed value, problem and derived values."""
-        lay, extras = self.lay, {}
-        if c.name == lay.date:
-            extras["event_date"] = parse_date(pl.col(typed(c.name)), lay.date_formats)
-        if c.name == lay.code and lay.quad_class:
-            extras["__quad_code"] = quad_class(root_code(pl.col(typed(c.name))))
-        lut = (rows.lazy().select(pl.col(c.name).unique())
-               .with_columns(pl.col(c.name).alias("__k"))
-               .with_columns(na_null(c).alias(c.name))
-               .with_columns(cast(c))
-               .with_columns(first_problem(self.rules[c.name]).alias(f"__p_{c.name}"), **extras))
-        if c.name == lay.code:
-            lut = lut.join(self.cameo.lazy(), left_on=typed(c.name), right_on="cameo_code",
-                           how="left")
-        return lut.drop(c.name)
-
-    def _per_row(self, rows: pl.DataFrame, luts: dict[str, pl.DataFrame], years: pl.Series):
-        """What each row takes from the lookups: (columns to stack on ``rows``, expressions,
-        the problem columns of the lookups that have problems, by column name).
-
-        A row finds its lookup row by its raw text (``replace_strict`` to the row's position)
-        and gathers only what is not text: typed numbers, dates, CAMEO values, problems and the
-        COW code of its (country, year). Text needs no gather: only its NA values are nulled."""
-        exprs, problems, gather = [], {}, {}
-        for name, lut in luts.items():
-            p = f"__p_{name}"
-            if lut[p].null_count() < lut.height:
-                problems[name] = pl.col(p)
-            take = [k for k in lut.columns if k not in ("__k", p) or (k == p and name in problems)]
-            if lut.schema[typed(name)] == pl.Utf8:
-                take.remove(typed(name))
-                na = lut.filter(pl.col(typed(name)).is_null())["__k"]
-                exprs.append((pl.when(pl.col(name).is_in(na.implode())).then(None)
-                              .otherwise(pl.col(name)) if na.len() else pl.col(name))
-                             .alias(typed(name)))
-            if take or name in self.countries:
-                gather[name] = take
-        idx = rows.lazy().select(
-            pl.col(n).replace_strict(luts[n]["__k"], pl.int_range(luts[n].height, eager=True,
-                                                                  dtype=pl.UInt32),
-                                     return_dtype=pl.UInt32)
-            .alias(n) for n in gather).collect(engine=ENGINE)
-        stacked = [luts[n][k].gather(idx[n]) for n, take in gather.items() for k in take]
-        j = luts[self.lay.date]["__j"].gather(idx[self.lay.date])
-        for name, side in self.countries.items():
-            grid = self.ccodes.grid(luts[name][typed(name)], years)
-            stacked.append(grid.gather(idx[name].cast(pl.Int64) * years.len() + j)
-                           .alias(f"__{side}_ccode"))
-        return stacked, exprs, problems
-
-    def _years(self, luts: dict[str, pl.DataFrame]) -> pl.Series:
-        """The block's event years; the date lookup gets each date's position ``__j``."""
-        date = luts[self.lay.date]
-        years = date["event_date"].dt.year().cast(pl.Int16).drop_nulls().unique().sort()
-        luts[self.lay.date] = date.with_columns(
-            pl.col("event_date").dt.year().cast(pl.Int16)
-            .replace_strict(years, pl.int_range(years.len(), eager=True, dtype=pl.Int64),
-                            default=None).alias("__j"))
-        return years
+        low = [c for c in self.cols if c.name in lay.low_card and c.name in self.present]
+        self.lookups = Lookups(lay, low, self.rules, cameo_lookup(cameo))
 
     def __call__(self, rows: pl.DataFrame) -> Typed:
         # Eager DataFrame methods on a wide frame run unoptimised over every column; the
@@ -182,11 +95,9 @@ class Typer:
                               how="left", maintain_order="left")
                       .with_columns(pl.col("__code").fill_null("NA").alias(lay.code)))
             rows = lf.collect(engine=ENGINE)
-        low = [c for c in self.cols if c.name in lay.low_card and c.name in self.present]
-        luts = dict(zip([c.name for c in low], pl.collect_all(
-            [self._lookup(rows, c) for c in low], engine=ENGINE)))
-        years = self._years(luts)
-        stacked, exprs, lut_problems = self._per_row(rows, luts, years)
+        ids = self.lookups.numbers(rows)
+        stacked, exprs, lut_problems = self.lookups.per_row(rows, ids)
+        luts = self.lookups.luts
         per_row = [c for c in self.cols if c.name not in luts]
         order = [lut_problems[c.name] if c.name in luts else first_problem(self.rules[c.name])
                  for c in self.cols if c.name in lut_problems or c.name not in luts]
@@ -213,7 +124,8 @@ class Typer:
             flagged = ok.filter("__bad").select(LINE, first_problem(self.events).alias("problem"))
             ok = ok.filter(~pl.col("__bad"))
             problems = pl.concat([problems, flagged.collect(engine=ENGINE)])
-        ok = ok.select(*[pl.col(c).cast(EVENT_COLUMNS[c]) for c in STAGED], LINE).collect(engine=ENGINE)
+        ok = (ok.select(*[pl.col(c).cast(EVENT_COLUMNS[c]) for c in STAGED], LINE)
+              .collect(engine=ENGINE))
         return Typed(ok, problems, (disagree[0].item() or 0) if disagree else 0)
 
     def _stage(self) -> list[pl.Expr]:
