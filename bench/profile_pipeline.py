@@ -32,7 +32,6 @@ from pipeline.lib.events import EventsSchema, EventStream
 from pipeline.lib.events import load as event_load
 from pipeline.lib.events.lines import LineReader
 from pipeline.lib.events.store import PartFile
-from pipeline.lib.ingest import LINE
 from pipeline.lib.sources.cameo import parse_cameo_codes
 from pipeline.lib.validation import validate_frame
 
@@ -62,9 +61,9 @@ def profile(path: Path) -> Stages:
     with tempfile.TemporaryDirectory() as tmp:
         part = PartFile(Path(tmp), stream.dataset, 2018)
         while (blk := st.run("read blocks (bytes, CR/LF)", next, it, None)) is not None:
-            rows, q = st.run("lines (strict read, field counts, UTF-8)", reader.read, blk)
-            sel = rows.select(*stream._select, LINE)
-            st.run("values (lookups, rules, crosswalk)", stream.typer, sel)
+            rows, q = st.run("lines (strict read, field counts, UTF-8)", stream._lines,
+                             reader, blk)
+            st.run("values (lookups, rules, crosswalk)", stream.typer, rows)
             done = st.run("values again, with the block's output columns and quarantine",
                           stream._process, blk, rows, q)
             ok = st.run("duplicate-ID bitset", stream._ids.split, done.ok)

@@ -151,17 +151,18 @@ def test_event_sources_are_optional_cited_and_found_in_the_shared_mirror(raw):
     assert "gdelt1_events_20160312.sample.tsv" in names["gdelt1"]
 
 
-def _readme_format():
-    """The GDELT 2.0 module the README shows, executed as ``events.formats.gdelt2``."""
-    import types
+def _readme_format(folder: Path):
+    """The GDELT 2.0 module the README shows, saved and imported as ``formats.gdelt2``."""
+    import importlib.util
 
     from pipeline.lib.paths import REPO_ROOT
     text = (REPO_ROOT / "README.md").read_text()
     start = text.index("```python\n# pipeline/lib/events/formats/gdelt2.py")
-    code = text[text.index("\n", start) + 1:text.index("```", start + 10)]
-    module = types.ModuleType("pipeline.lib.events.formats.gdelt2")
-    module.__package__ = "pipeline.lib.events.formats"
-    exec(compile(code, "README.md", "exec"), module.__dict__)
+    path = folder / "gdelt2.py"
+    path.write_text(text[text.index("\n", start) + 1:text.index("```", start + 10)])
+    spec = importlib.util.spec_from_file_location("pipeline.lib.events.formats.gdelt2", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
 
 
@@ -170,7 +171,7 @@ def test_the_readme_format_is_one_module_and_one_registry_line(raw, cameo, tmp_p
     """The README's GDELT 2.0 module, added to the registry and nothing else, is recognised,
     named to its year and read: the 50 sample events, as GDELT 1.0 gives them."""
     from pipeline.lib.events import registry
-    gdelt2 = _readme_format()
+    gdelt2 = _readme_format(tmp_path)
     monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, gdelt2.LAYOUT))
     sample = raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv"
     adm1 = [i for i, c in enumerate(gdelt2.GDELT1_COLUMNS) if "ADM1" in c]

@@ -34,8 +34,11 @@ from .layout import FileLayout, resolve
 from .lines import LineReader
 from .partition import partition_year
 from .registry import detect, layout
+from .rules import ENGINE
 from .schema import EVENT_COLUMNS
 from .values import Typer
+
+IN_FLIGHT = 1  # typed blocks waiting for the caller beyond the one it consumes
 
 
 @dataclass
@@ -108,9 +111,15 @@ class EventStream:
         return blocks(self.path, header=self.lay.header, quoted=self.lay.quoted,
                       size=self.block_bytes, digest=digest)
 
+    def _lines(self, reader: LineReader, blk: Block) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """A block's checked text rows, only the columns the layout reads (the others are
+        freed at once), and its line-level quarantine (on the reader thread)."""
+        rows, q = reader.read(blk)
+        return rows.lazy().select(*self._select, LINE).collect(engine=ENGINE), q
+
     def _process(self, blk: Block, rows: pl.DataFrame, q_lines: pl.DataFrame) -> _Done:
         """Everything about one block that needs no other block (on the worker thread)."""
-        typed = self.typer(rows.select(*self._select, LINE))
+        typed = self.typer(rows)
         ok = typed.ok.with_columns(
             pl.lit(self.dataset).alias("dataset"), pl.lit(self.path.name).alias("source_file"),
             pl.col(LINE).alias("source_line"), pl.lit(self.year, pl.Int16).alias("partition_year"),
@@ -155,7 +164,7 @@ class EventStream:
                 if digest is not None:
                     self.sha256 = digest.hexdigest()
                 return None
-            return blk, *reader.read(blk)
+            return blk, *self._lines(reader, blk)
 
         def work(blk: Block, rows, q) -> tuple[str, _Done]:
             return blk.label, self._process(blk, rows, q)
@@ -167,7 +176,7 @@ class EventStream:
                 while (got := nxt.result()) is not None:
                     nxt = rd.submit(read)
                     pending.append(wk.submit(work, *got))
-                    if len(pending) > 1:
+                    if len(pending) > IN_FLIGHT:
                         yield pending.popleft().result()
                 while pending:
                     yield pending.popleft().result()
@@ -226,7 +235,7 @@ class EventStream:
         want = pl.Series(ids.astype(np.uint64)).implode()
         reader = LineReader(self.fl.names, self.lay.sep, self.label, self.lay.quoted)
         for blk in self._blocks():
-            ok = self._process(blk, *reader.read(blk)).ok
+            ok = self._process(blk, *self._lines(reader, blk)).ok
             hit = ok.filter(numeric_id(self.dataset).is_in(want))
             if hit.height:
                 lines = hit["source_line"].to_list()

@@ -25,8 +25,9 @@ EVENT_COLUMNS: dict[str, pl.DataType] = {
 _ID = r"^(" + "|".join(DATASETS) + r"):\S+$"
 
 
-class EventsSchema(pa.DataFrameModel):
-    """``raw.events``: one row per (dataset, event_id, event_date), CAMEO-weighted."""
+class EventRowsSchema(pa.DataFrameModel):
+    """The rules every ``raw.events`` row keeps on its own (what a batch is validated by
+    while a partition is written; the key is checked over the partition in SQL)."""
 
     event_id: pl.Utf8 = pa.Field(str_matches=_ID)
     event_date: pl.Date = pa.Field()
@@ -52,7 +53,6 @@ class EventsSchema(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["dataset", "event_id", "event_date"]  # noqa: RUF012 - EVENT_KEY, pandera style
 
     @pa.dataframe_check
     def year_is_event_year(cls, data: PolarsData) -> pl.LazyFrame:
@@ -63,3 +63,11 @@ class EventsSchema(pa.DataFrameModel):
     def root_is_code_prefix(cls, data: PolarsData) -> pl.LazyFrame:
         """``root_code`` is the first two digits of ``cameo_code``."""
         return data.lazyframe.select(pl.col("root_code") == root_code(pl.col("cameo_code")))
+
+
+class EventsSchema(EventRowsSchema):
+    """``raw.events``: one row per (dataset, event_id, event_date), CAMEO-weighted."""
+
+    class Config:
+        strict = True
+        unique = ["dataset", "event_id", "event_date"]  # noqa: RUF012 - EVENT_KEY, pandera style

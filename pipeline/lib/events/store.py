@@ -47,6 +47,9 @@ ARROW_SCHEMA: pa.Schema = pl.DataFrame(schema=EVENT_COLUMNS).to_arrow(
 # query filters on; text statistics cost more to write than they save here.
 STATISTICS = ["event_date", "year", "source_ccode", "target_ccode", "dataset", "source_line",
               "partition_year"]
+# Dictionary pages for every column but the two that are unique per row (building their
+# dictionary is wasted: it overflows and is dropped); measured 12 % less CPU, 11 % smaller.
+DICTIONARY = [c for c in EVENT_COLUMNS if c not in ("event_id", "source_line")]
 
 
 def store_dir(con: duckdb.DuckDBPyConnection) -> Path:
@@ -122,10 +125,10 @@ class PartFile:
 
 
 def _writer(path: Path) -> pq.ParquetWriter:
-    """zstd level 1, dictionary pages where they pay (pyarrow's default), statistics for
+    """zstd level 1, dictionary pages for :data:`DICTIONARY`, statistics for
     :data:`STATISTICS` (measured: the cheapest of pyarrow's and Polars' writers in CPU)."""
     return pq.ParquetWriter(path, ARROW_SCHEMA, compression="zstd", compression_level=1,
-                            write_statistics=STATISTICS)
+                            use_dictionary=DICTIONARY, write_statistics=STATISTICS)
 
 
 def _q(text: str) -> str:
