@@ -23,7 +23,7 @@ import sys
 import pytest
 
 from bench.kill_trials import (
-    SELECTION,
+    KILL_SELECTION,
     clean_run,
     differences,
     integrity_problems,
@@ -47,7 +47,7 @@ def mirror(raw, tmp_path_factory):
 @pytest.fixture(scope="module")
 def reference(mirror, tmp_path_factory):
     """One clean run of the selection: duration, table fingerprints, files per table."""
-    return clean_run(tmp_path_factory.mktemp("clean"), SELECTION, mirror)
+    return clean_run(tmp_path_factory.mktemp("clean"), KILL_SELECTION, mirror)
 
 
 def test_clean_run_is_intact_and_covers_the_selection(reference):
@@ -55,7 +55,7 @@ def test_clean_run_is_intact_and_covers_the_selection(reference):
     one unit per event year (generated 2016 and 2017 with the GDELT sample, ICEWS 2018)."""
     assert integrity_problems(reference.path, reference.snapshot) == []
     tables = reference.snapshot.tables
-    assert {f"raw.{k.split('/')[1]}" for k in SELECTION} - {"raw.events"} <= set(tables)
+    assert {f"raw.{k.split('/')[1]}" for k in KILL_SELECTION} - {"raw.events"} <= set(tables)
     assert tables["raw.un_votes"][1] == 1_066_613
     assert tables["raw.un_rollcalls"][1] == 5_429
     assert (tables["raw.events[2016]"][1], tables["raw.events[2018]"][1]) == (100_000, 3_705)
@@ -71,7 +71,7 @@ def test_sigkill_at_random_points_leaves_no_partial_table(mirror, reference, tmp
     """Three SIGKILLs at seeded random times: warehouse opens, nothing partial, rerun identical."""
     rng = random.Random(SEED)
     delays = [rng.uniform(i, i + 1) * reference.seconds / TRIALS for i in range(TRIALS)]
-    t = trial(tmp_path, reference, SELECTION, delays, from_clean=True, raw=mirror)
+    t = trial(tmp_path, reference, KILL_SELECTION, delays, from_clean=True, raw=mirror)
     where = f"seed {SEED}, clean run {reference.seconds:.1f} s, kills at " + ", ".join(
         f"{k.delay:.2f}s (killed={k.killed})" for k in t.kills)
     for k in t.kills:
