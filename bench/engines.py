@@ -39,12 +39,12 @@ LAYOUT = {
 # modules each engine needs, imported by the worker before the clock starts. duckdb 1.5
 # imports pandas the first time it binds a Python parameter (~1 s, once per process), so
 # that import is paid before the clock too.
+_PIPELINE = ["pipeline.lib.events", "pipeline.lib.events.load", "pipeline.lib.sources.cameo",
+             "pipeline.lib.event_measures", "duckdb", "pandas"]
 IMPORTS = {"duckdb_agg": ["duckdb", "pandas"], "duckdb_load": ["duckdb", "pandas"],
-           "pandas_agg": ["pandas"],
-           "pipeline_current": ["pipeline.lib.sources.events", "pipeline.lib.sources.cameo"],
-           "pipeline_stream": ["pipeline.lib.eventstream", "pipeline.lib.sources.cameo"],
-           "pipeline_warehouse": ["pipeline.lib.eventload", "pipeline.lib.eventfiles",
-                                  "pipeline.lib.sources.cameo"]}
+           "duckdb_rejects": ["duckdb", "pandas"], "pandas_agg": ["pandas"],
+           "pipeline_stream": _PIPELINE, "pipeline_warehouse": _PIPELINE,
+           "pipeline_duckdb_tables": _PIPELINE, "pipeline_measures": _PIPELINE}
 
 def _struct(types: dict[str, str]) -> str:
     return "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
@@ -156,27 +156,34 @@ def polars_validated(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
             field_bytes + len(cols) * rows in (size, size + 1)}
 
 
-def duckdb_load(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
-    """Bound, not a pipeline: DuckDB's own CSV reader (strict, explicit types) loads the
-    columns ``raw.events`` keeps (:data:`KEPT`) into a table of a fresh database file, then
-    aggregates it.
-    No typing checks, crosswalk, dedupe or quarantine: the cost of persisting alone."""
+def _duckdb_table(path: Path, fmt: str, read: str) -> tuple[pl.DataFrame, int | None]:
+    """``read`` (a ``read_csv`` call) loads the kept columns into a table of a fresh database
+    file; then the aggregate, and the count of ``reject_errors`` when the read stored any."""
     import tempfile
 
     import duckdb
     lay = LAYOUT[fmt]
-    keep = KEPT[fmt]
-    read = READ_ICEWS if fmt == "icews" else READ_GDELT
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp, \
             duckdb.connect(str(Path(tmp) / "load.duckdb")) as con:
-        cols = ", ".join(f'"{c}"' for c in keep)
+        cols = ", ".join(f'"{c}"' for c in KEPT[fmt])
         con.execute(f"CREATE TABLE events AS SELECT {cols} FROM {read}", [str(path)])
+        rejects = (con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+                   if "store_rejects" in read else None)
         year = (f'CAST(year("{lay["date"]}") AS INTEGER)' if fmt == "icews"
                 else f"CAST({lay['date']} // 10000 AS INTEGER)")
         agg = con.execute(
             f'SELECT "{lay["source"]}" AS source, "{lay["target"]}" AS target, {year} AS year, '
             f'count(*) AS n, sum("{lay["weight"]}") AS intensity FROM events GROUP BY ALL'
         ).pl().cast(AGG_SCHEMA)
+    return agg, rejects
+
+
+def duckdb_load(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """Bound, not a pipeline: DuckDB's own CSV reader (strict, explicit types) loads the
+    columns ``raw.events`` keeps (:data:`KEPT`) into a table of a fresh database file, then
+    aggregates it.
+    No typing checks, crosswalk, dedupe or quarantine: the cost of persisting alone."""
+    agg, _ = _duckdb_table(path, fmt, READ_ICEWS if fmt == "icews" else READ_GDELT)
     return agg, {}
 
 
@@ -203,33 +210,33 @@ def pandas_agg(path: Path, fmt: str) -> pl.DataFrame:
     return pl.from_pandas(out, nan_to_null=True).cast(AGG_SCHEMA)
 
 
-def pipeline_current(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
-    """The pipeline as it is: ``parse_event_file`` (the raw/events asset's per-file step),
-    then the dyad-year aggregate of the loaded rows (``raw_goldstein`` = the file's weight)."""
+def duckdb_rejects(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """Alternative validating reader, not a pipeline: DuckDB's ``read_csv`` with
+    ``store_rejects`` (lines with a wrong field count or a value that does not cast are
+    skipped and logged in ``reject_errors``) loading the kept columns into a table of a
+    fresh database file, then the aggregate. It checks field counts and casts only: no CAMEO
+    rules, crosswalk, dedupe, and its line numbers and reasons are DuckDB's."""
+    read = (READ_ICEWS if fmt == "icews" else READ_GDELT).replace(
+        "columns =", "store_rejects = true, columns =")
+    agg, rejects = _duckdb_table(path, fmt, read)
+    return agg, {"rejected": rejects}
+
+
+def _cameo() -> pl.DataFrame:
     from pipeline.lib.sources.cameo import parse_cameo_codes
-    from pipeline.lib.sources.events import parse_event_file
-    cameo = parse_cameo_codes(CAMEO_CSV).frame
-    result = parse_event_file(path, cameo)
-    agg = (result.frame.lazy()
-           .group_by(pl.col("source_country").alias("source"),
-                     pl.col("target_country").alias("target"),
-                     pl.col("year").cast(pl.Int32))
-           .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("raw_goldstein").sum()
-                .alias("intensity"))
-           .collect()
-           .cast(AGG_SCHEMA))
-    return agg, {"rows_read": result.rows_read, "loaded": result.loaded,
-                 "quarantined": result.quarantine.height, "deduplicated": result.deduplicated}
+    return parse_cameo_codes(CAMEO_CSV).frame
+
+
+def _dataset(fmt: str) -> str:
+    return "icews" if fmt == "icews" else "gdelt1"
 
 
 def pipeline_stream(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
-    """The streaming pipeline path (``pipeline.lib.eventstream``, what the raw/events asset
-    runs): batch-wise parse, checks, crosswalk, dedupe and quarantine, with the dyad-year
-    aggregate folded per batch so no whole-file frame exists."""
-    from pipeline.lib.eventstream import EventStream
-    from pipeline.lib.sources.cameo import parse_cameo_codes
-    cameo = parse_cameo_codes(CAMEO_CSV).frame
-    stream = EventStream(path, cameo, dataset="icews" if fmt == "icews" else "gdelt1")
+    """The engine the ``raw/events`` asset runs (``pipeline.lib.events.EventStream``):
+    block-wise line checks, typing, CAMEO rules, crosswalk, dedupe and quarantine, with the
+    dyad-year aggregate folded per batch; nothing is written."""
+    from pipeline.lib.events import EventStream
+    stream = EventStream(path, _cameo(), dataset=_dataset(fmt))
     parts, loaded = [], 0
     for batch in stream.batches():
         loaded += batch.height
@@ -244,30 +251,84 @@ def pipeline_stream(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
                  "quarantined": end.quarantine.height, "deduplicated": end.deduplicated}
 
 
-def pipeline_warehouse(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
-    """The whole ``raw/events`` asset step: :func:`pipeline.lib.eventload.load_partition`
-    streams the file into ``raw.events`` of a fresh DuckDB warehouse (pandera on every batch,
-    one transaction), then the dyad-year aggregate runs in SQL on the loaded table."""
-    import tempfile
-
+def _load(path: Path, fmt: str, tmp: str):
     from pipeline.lib import warehouse as wh
-    from pipeline.lib.eventfiles import EVENT_SOURCES
-    from pipeline.lib.eventload import load_partition
-    from pipeline.lib.sources.cameo import parse_cameo_codes
-    cameo = parse_cameo_codes(CAMEO_CSV).frame
-    src = next(s for s in EVENT_SOURCES if s.name == ("icews" if fmt == "icews" else "gdelt1"))
+    from pipeline.lib.events import EVENT_SOURCES
+    from pipeline.lib.events.load import load_partition
+    src = next(s for s in EVENT_SOURCES if s.name == _dataset(fmt))
+    con = wh.connect(Path(tmp) / "bench.duckdb")
+    (load,) = load_partition(con, 2018, [(src, path)], _cameo())
+    return con, {"rows_read": load.rows_read, "loaded": load.loaded,
+                 "quarantined": load.quarantined, "deduplicated": load.deduplicated}
+
+
+_RAW_AGG = ("SELECT source_country AS source, target_country AS target, CAST(year AS INTEGER) "
+            "AS year, count(*) AS n, sum(raw_goldstein) AS intensity FROM raw.events "
+            "GROUP BY ALL")
+
+
+def pipeline_warehouse(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """The whole ``raw/events`` step: :func:`pipeline.lib.events.load.load_partition` streams
+    the file into the Parquet store of a fresh warehouse (pandera per flush, the year's file,
+    log and quarantine committed in one DuckDB transaction), then the aggregate runs in SQL
+    on the ``raw.events`` view."""
+    import tempfile
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        con = wh.connect(Path(tmp) / "bench.duckdb")
+        con, info = _load(path, fmt, tmp)
         try:
-            (load,) = load_partition(con, 2018, [(src, path)], cameo)
-            agg = con.execute(
-                "SELECT source_country AS source, target_country AS target, "
-                "CAST(year AS INTEGER) AS year, count(*) AS n, sum(raw_goldstein) AS intensity "
-                "FROM raw.events GROUP BY ALL").pl().cast(AGG_SCHEMA)
+            agg = con.execute(_RAW_AGG).pl().cast(AGG_SCHEMA)
         finally:
             con.close()
-    return agg, {"rows_read": load.rows_read, "loaded": load.loaded,
-                 "quarantined": load.quarantined, "deduplicated": load.deduplicated}
+    return agg, info
+
+
+def pipeline_measures(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """:func:`pipeline_warehouse` plus the derived event aggregates the indicators use
+    (:mod:`pipeline.lib.event_measures`: dyad-year and dyad-month measures and coverage,
+    computed by DuckDB over the view): the step and its aggregates, for peak memory."""
+    import tempfile
+
+    from pipeline.lib import event_measures as em
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        con, info = _load(path, fmt, tmp)
+        try:
+            sizes = {f"rows_{p}": em.event_aggregates(con, p).height for p in ("year", "month")}
+            sizes["coverage_rows"] = em.event_coverage(con).height
+            agg = con.execute(_RAW_AGG).pl().cast(AGG_SCHEMA)
+        finally:
+            con.close()
+    return agg, info | sizes
+
+
+def pipeline_duckdb_tables(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
+    """Alternative store, not the pipeline: the same engine, its flushes inserted into a
+    DuckDB table (a staging table, autocommitted per flush, renamed in at the end: the
+    store before the Parquet one), then the aggregate. For the store comparison."""
+    import tempfile
+
+    import duckdb
+
+    from pipeline.lib.events import EVENT_COLUMNS, EventStream
+    stream = EventStream(path, _cameo(), dataset=_dataset(fmt))
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp, \
+            duckdb.connect(str(Path(tmp) / "bench.duckdb")) as con:
+        con.execute("SET memory_limit = '512MB'")
+        con.register("_t", pl.DataFrame(schema=EVENT_COLUMNS).to_arrow())
+        con.execute("CREATE TABLE staging AS SELECT * FROM _t LIMIT 0")
+        pending, rows = [], 0
+        for batch in [*stream.batches(), None]:
+            if batch is not None:
+                pending.append(batch)
+                rows += batch.height
+            if pending and (batch is None or rows >= 4 * 122_880):
+                con.register("_b", pl.concat(pending).to_arrow().to_reader())
+                con.execute("INSERT INTO staging BY NAME SELECT * FROM _b")
+                con.unregister("_b")
+                pending, rows = [], 0
+        end = stream.finish()
+        con.execute("ALTER TABLE staging RENAME TO events")
+        agg = con.execute(_RAW_AGG.replace("raw.events", "events")).pl().cast(AGG_SCHEMA)
+    return agg, {"rows_read": end.rows_read, "quarantined": end.quarantine.height}
 
 
 def _fold(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -287,14 +348,16 @@ ENGINES = {
     "duckdb": "bench.engines:duckdb_agg",
     "polars": "bench.engines:polars_agg",
     "pandas": "bench.engines:pandas_agg",
-    "pipeline_eager": "bench.engines:pipeline_current",
     "pipeline": "bench.engines:pipeline_stream",
     "pipeline_warehouse": "bench.engines:pipeline_warehouse",
+    "pipeline_measures": "bench.engines:pipeline_measures",
+    "pipeline_duckdb_tables": "bench.engines:pipeline_duckdb_tables",
     "polars_validated": "bench.engines:polars_validated",
     "duckdb_load": "bench.engines:duckdb_load",
+    "duckdb_rejects": "bench.engines:duckdb_rejects",
 }
 RAW_ENGINES = ("duckdb", "polars")
+BOUNDS = {"pipeline": "polars_validated", "pipeline_warehouse": "duckdb_load"}
 # what a run without --engines times: raw engines, the bounds, the pipeline's two paths
-# (pipeline_eager, the old whole-file parser, needs ~2.6 GB per million rows: opt-in only)
 DEFAULT_ENGINES = ("floor", "duckdb", "polars", "pandas", "polars_validated", "duckdb_load",
                    "pipeline", "pipeline_warehouse")

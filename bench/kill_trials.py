@@ -49,18 +49,46 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.warehouse import partition_tables, visible_tables
+from pipeline.lib.events.store import FULL as EVENTS
+from pipeline.lib.events.store import partitions
+from pipeline.lib.warehouse import visible_tables
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_RAW = (REPO.parent / "shared" / "data" / "raw").resolve()
 SELECTION = ["raw/cow_system", "raw/cow_nmc", "raw/un_votes", "raw/un_rollcalls",
              "raw/cameo_codes", "raw/cow_alliances"]
+# What the kill trials run: the six raw tables and every event year.
+KILL_SELECTION = [*SELECTION, "raw/events"]
+# Generated ICEWS files (rows per year) added to the shared mirror, so the event partitions,
+# committed one year at a time, are a real part of the kill window.
+EVENT_YEARS = {2016: 100_000, 2017: 100_000}
 LOG_TABLES = {"raw.ingest_log", "raw.quarantine"}
 # Differ between two runs of the same code on the same files: times, run id, and code_version,
 # which is the git describe of HEAD ("0.1.0+g<commit>.dirty"), so a commit made by anyone
 # between the clean run and a rerun changes it (meta.runs keeps a content hash of the code).
 VOLATILE_LOG = ("started_at", "finished_at", "run_id", "code_version")
 RUN_TIMEOUT = 300.0
+
+
+# --------------------------------------------------------------------------- the raw mirror
+
+def with_events(shared: Path, root: Path, years: dict[int, int] = EVENT_YEARS,
+                seed: int = 1) -> Path:
+    """A raw mirror under ``root``: every shared source folder (symlinked) plus one generated
+    ICEWS file per year in ``icews/`` (``bench.generate``, clean rows)."""
+    from bench.generate import generate
+
+    raw = root / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for d in shared.iterdir():
+        if d.is_dir() and not (raw / d.name).exists():
+            (raw / d.name).symlink_to(d.resolve(), target_is_directory=True)
+    (raw / "icews").mkdir(exist_ok=True)
+    for year, rows in years.items():
+        path = raw / "icews" / f"events.{year}.kill-trials-n{rows}.tab"
+        if not path.exists():
+            generate(path, rows, seed=seed + year, fmt="icews", year=year)
+    return raw
 
 
 # --------------------------------------------------------------------------- running the CLI
@@ -176,38 +204,39 @@ def _q(full: str) -> str:
     return f'"{schema}"."{table}"'
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, full: str) -> tuple:
-    """(columns with types, row count, order-independent content hash) of one table."""
+def fingerprint(con: duckdb.DuckDBPyConnection, full: str, year: int | None = None) -> tuple:
+    """(columns with types, row count, order-independent content hash) of one table, or of
+    one partition year of it."""
     cols = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND "
         "table_name = ? ORDER BY column_index", full.split(".")).fetchall()
     if full == "raw.ingest_log":
         cols = [c for c in cols if c[0] not in VOLATILE_LOG]
     names = ", ".join(f'"{c}"' for c, _ in cols)
+    where = "" if year is None else f" WHERE partition_year = {int(year)}"
     n, h = con.execute(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "
-                       f"(SELECT {names} FROM {_q(full)}) t").fetchone()
+                       f"(SELECT {names} FROM {_q(full)}{where}) t").fetchone()
     return tuple(cols), n, str(h)
 
 
-def _units(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """What commits as a whole -> the physical table holding it: a plain table is one unit,
-    a partitioned table (a view over per-year tables) one unit per partition, named
-    ``schema.table[year]``. A run commits partitions one by one, so a kill may leave some
-    years new and others as they were; each partition must still be whole."""
-    out = {}
+def _units(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int | None]]:
+    """What commits as a whole -> (table, partition year): a plain table is one unit, the
+    partitioned ``raw.events`` (a view over one file per dataset and year) one unit per
+    year, named ``raw.events[year]``. A run commits years one by one, so a kill may leave
+    some years new and others as they were; each year must still be whole."""
+    out: dict[str, tuple[str, int | None]] = {}
     for t in _tables(con):
-        schema, table = t.split(".")
-        parts = partition_tables(con, schema, table)
-        if parts:
-            out |= {f"{t}[{p.rsplit('__p', 1)[1]}]": f"{schema}.{p}" for p in parts}
+        years = partitions(con) if t == EVENTS else {}
+        if years:
+            out |= {f"{t}[{y}]": (t, y) for y in years}
         else:
-            out[t] = t
+            out[t] = (t, None)
     return out
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """Fingerprint of every unit (:func:`_units`) outside ``meta`` (reading each in full)."""
-    return {u: fingerprint(con, phys) for u, phys in _units(con).items()
+    return {u: fingerprint(con, *where) for u, where in _units(con).items()
             if not u.startswith("meta.")}
 
 
@@ -226,11 +255,11 @@ def logged_files(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple[str, int
     """Files in ``raw.ingest_log`` per unit (:func:`_units`: a partition of a partitioned
     table is its own unit, ``schema.table[year]``)."""
     out: dict[str, set] = {}
+    partitioned = bool(partitions(con))
     for table, f, year in con.execute(
             "SELECT table_name, source_file, partition_year FROM raw.ingest_log").fetchall():
-        schema, name = table.split(".")
-        unit = f"{table}[{year}]" if year is not None and partition_tables(
-            con, schema, name) else table
+        unit = f"{table}[{year}]" if year is not None and partitioned and table == EVENTS \
+            else table
         out.setdefault(unit, set()).add((f, year))
     return out
 
@@ -487,8 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--select", nargs="+", default=SELECTION)
+    ap.add_argument("--select", nargs="+", default=KILL_SELECTION)
     ap.add_argument("--raw", type=Path, default=SHARED_RAW)
+    ap.add_argument("--event-rows", type=int, default=EVENT_YEARS[2017],
+                    help="rows of each generated ICEWS year added to --raw (0: none)")
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "pipeline-bench"
                     / "kill")
     ap.add_argument("--json", type=Path, default=None, help="write every trial as JSON")
@@ -496,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
     shutil.rmtree(a.dir, ignore_errors=True)
+    if a.event_rows:
+        a.raw = with_events(a.raw, a.dir, dict.fromkeys(EVENT_YEARS, a.event_rows))
     ref = clean_run(a.dir / "clean", a.select, a.raw)
     print(f"clean run: {ref.seconds:.1f} s", flush=True)
     trials = []

@@ -17,6 +17,7 @@ from pipeline.defs.ingest.factory import build_raw_asset
 from pipeline.defs.resources import Warehouse
 from pipeline.lib import warehouse as wh
 from pipeline.lib.catalog import raw_table
+from pipeline.lib.events import parse_event_file
 from pipeline.lib.ingest import InputError, ParseResult, coerce, read_table_text
 from pipeline.lib.membership import flag_non_members
 from pipeline.lib.sources import (
@@ -25,10 +26,6 @@ from pipeline.lib.sources import (
     cow,
     cow_dipex,
     cow_nmc,
-    events,
-    gdelt,
-    icews,
-    phoenix,
     unvotes,
 )
 
@@ -44,16 +41,16 @@ CAMEO = pl.DataFrame({
 })
 
 
-def _events(parse):
-    return lambda path: parse(path, CAMEO)
+def _events(dataset: str | None):
+    return lambda path: parse_event_file(path, CAMEO, dataset=dataset)
 
 
 PARSERS = {
-    "icews": _events(icews.parse_icews),
-    "gdelt1": _events(gdelt.parse_gdelt1),
-    "phoenix": _events(phoenix.parse_phoenix),
-    "phoenix_historical": _events(phoenix.parse_phoenix_historical),
-    "event_file": _events(events.parse_event_file),
+    "icews": _events("icews"),
+    "gdelt1": _events("gdelt1"),
+    "phoenix": _events("phoenix"),
+    "phoenix_historical": _events("phoenix_historical"),
+    "event_file": _events(None),
     "un_votes": unvotes.parse_un_votes,
     "un_rollcalls": unvotes.parse_un_rollcalls,
     "cow_dipex": cow_dipex.parse_dipex,
@@ -197,14 +194,14 @@ def test_corpus_has_20_cases_each_listed_in_the_readme():
 
 def test_both_icews_date_formats_parse_to_the_same_date():
     """ISO and M/D/YYYY dates in one ICEWS file both load as 2018-10-04."""
-    r = icews.parse_icews(BAD / "icews_date_formats.tab", CAMEO)
+    r = PARSERS["icews"](BAD / "icews_date_formats.tab")
     assert r.frame.sort("source_line")["event_date"].dt.to_string("%Y-%m-%d").to_list() == [
         "2018-10-04", "2018-10-04"]
 
 
 def test_unknown_country_is_kept_with_null_ccode_and_counted_in_notes():
     """An unmatched country name keeps its event with a NULL ccode and is counted, not dropped."""
-    r = icews.parse_icews(BAD / "icews_unknown_country.tab", CAMEO)
+    r = PARSERS["icews"](BAD / "icews_unknown_country.tab")
     assert r.quarantine.height == 0 and r.loaded == r.rows_read == 2
     row = r.frame.filter(pl.col("source_country") == "Atlantis")
     assert row["source_ccode"].to_list() == [None]

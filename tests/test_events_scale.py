@@ -1,23 +1,25 @@
-"""The streaming event path: block-size invariance, exact quarantine, atomic partition writes."""
+"""The streaming event path and its store: block-size invariance, exact quarantine, atomic
+partition swaps in the Parquet store behind the raw.events view."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
 from bench.generate import generate
-from pipeline.lib import eventload, eventread
 from pipeline.lib import warehouse as wh
-from pipeline.lib.eventfiles import EVENT_SOURCES
-from pipeline.lib.eventstream import EventStream, collect
+from pipeline.lib.events import EVENT_COLUMNS, EVENT_SOURCES, EventStream, collect, store
+from pipeline.lib.events import blocks as event_blocks
+from pipeline.lib.events import load as eventload
 from pipeline.lib.provenance import sha256_file
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import EVENT_COLUMNS
 
 QUIRKS = Path(__file__).parent / "data" / "events" / "20181004-icews-events.tab"
+ICEWS = next(s for s in EVENT_SOURCES if s.name == "icews")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,15 @@ def _same(a, b) -> None:
     assert_frame_equal(a.frame, b.frame)
     assert_frame_equal(a.quarantine, b.quarantine)
     assert (a.rows_read, a.deduplicated, a.notes) == (b.rows_read, b.deduplicated, b.notes)
+
+
+def _state(con) -> tuple:
+    """What a reader sees: the view's rows, the log and the quarantine."""
+    rows = con.execute("SELECT * FROM raw.events ORDER BY source_file, source_line").fetchall()
+    log = con.execute("SELECT source_file, partition_year, loaded FROM raw.ingest_log "
+                      "ORDER BY ALL").fetchall()
+    q = con.execute("SELECT source_file, line FROM raw.quarantine ORDER BY ALL").fetchall()
+    return rows, log, q
 
 
 def test_tiny_blocks_give_the_same_result_as_one_block_on_the_quirky_file(cameo):
@@ -49,38 +60,21 @@ def test_corrupted_lines_are_quarantined_exactly_across_blocks(cameo, tmp_path, 
     _same(r, collect(path, cameo))
 
 
-def test_a_failed_partition_write_leaves_the_previous_partition(cameo, tmp_path):
-    """An error half-way through a PartitionWriter rolls back to the committed partition."""
-    con = wh.connect(tmp_path / "w.duckdb")
-    template = pl.DataFrame(schema=EVENT_COLUMNS)
-    batches = list(EventStream(QUIRKS, cameo).batches())
-    with wh.PartitionWriter(con, "raw", "events", 2018, template) as w:
-        w.append(batches[0].with_columns(pl.lit(2018, pl.Int16).alias("partition_year")))
-    before = con.execute("SELECT count(*) FROM raw.events").fetchone()[0]
-    with pytest.raises(RuntimeError), wh.PartitionWriter(
-            con, "raw", "events", 2018, template) as w:
-        w.append(batches[0].with_columns(pl.lit(2018, pl.Int16).alias("partition_year")))
-        raise RuntimeError("killed")
-    assert before > 0
-    assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == before
-
-
 @pytest.mark.parametrize(("flush_rows", "block"), [(7, 1 << 12), (10**9, None)])
 def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
         cameo, raw, tmp_path, monkeypatch, flush_rows, block):
     """Rows are written in gathered flushes; with retractions (duplicate IDs across flushes)
-    the table still equals the parser's rows, and the log reconciles with the file's sha256
-    (hashed while reading for a plain file, by a second read for a .gz)."""
+    the year's file still holds exactly the parser's rows, and the log reconciles with the
+    file's sha256 (hashed while reading for a plain file, by a second read for a .gz)."""
     monkeypatch.setattr(eventload, "FLUSH_ROWS", flush_rows)
     if block:  # small blocks: duplicates span blocks and flushes, so rows are retracted
-        monkeypatch.setattr(eventread, "BLOCK", block)
+        monkeypatch.setattr(event_blocks, "BLOCK", block)
     gen = tmp_path / "events.2018.gen.tab"
     generate(gen, 1_000, seed=5, fmt="icews", corrupt_share=0.02)
     sample = raw / "icews_sample" / "events.2018.sample.tab.gz"
     files = [QUIRKS, gen] + ([] if block else [sample])
-    src = next(s for s in EVENT_SOURCES if s.name == "icews")
     con = wh.connect(tmp_path / "w.duckdb")
-    loads = eventload.load_partition(con, 2018, [(src, f) for f in files], cameo)
+    loads = eventload.load_partition(con, 2018, [(ICEWS, f) for f in files], cameo)
     order = ["source_file", "source_line"]
     got = con.execute("SELECT * FROM raw.events").pl().sort(order)
     want = pl.concat([collect(f, cameo).frame for f in files]).with_columns(
@@ -96,82 +90,102 @@ def test_the_partition_holds_exactly_the_parsed_rows_however_often_it_flushes(
     assert any(ld.deduplicated for ld in loads)  # the quirky file's duplicates were retracted
 
 
-def test_an_abandoned_partition_write_changes_nothing_and_its_staging_table_is_dropped(
-        cameo, tmp_path):
-    """A writer that never exits (a killed process) leaves the committed partition and the
-    view as they were, and its leftover staging table is invisible; the next writer of the
-    table drops it."""
-    path = tmp_path / "w.duckdb"
-    template = pl.DataFrame(schema=EVENT_COLUMNS)
-    batch = next(EventStream(QUIRKS, cameo).batches())
-
-    def rows(year):
-        return batch.with_columns(pl.lit(year, pl.Int16).alias("partition_year"))
-
-    con = wh.connect(path)
-    with wh.PartitionWriter(con, "raw", "events", 2018, template) as w:
-        w.append(rows(2018))
-    abandoned = wh.PartitionWriter(con, "raw", "events", 2018, template).__enter__()
-    abandoned.append(rows(2018))
-    abandoned.append(rows(2018))
-    con.close()  # the process dies here: no __exit__
-
-    def tables(con):
-        return {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-
-    con = wh.connect(path)
-    assert con.execute("SELECT count(*) FROM raw.events").fetchone()[0] == batch.height
-    assert "events__p2018__staging" in tables(con)
-    assert "raw.events" in wh.visible_tables(con)
-    assert not any("__" in t for t in wh.visible_tables(con))
-    with wh.PartitionWriter(con, "raw", "events", 2019, template) as w:
-        w.append(rows(2019))
-    assert not any(t.endswith("__staging") for t in tables(con))
-    got = con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
-                      "ORDER BY ALL").fetchall()
-    assert got == [(2018, batch.height), (2019, batch.height)]
+def test_raw_events_is_a_view_over_one_zstd_parquet_file_per_dataset_and_year(cameo, raw,
+                                                                               tmp_path):
+    """ICEWS 2018 and GDELT (2017 by its dates) are one file each in the warehouse's store,
+    zstd-compressed, named by the manifest; no table holds events."""
+    con = wh.connect(tmp_path / "w.duckdb")
+    gdelt = raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv"
+    eventload.load_partition(con, 2018, [(ICEWS, QUIRKS)], cameo)
+    eventload.load_partition(con, 2017, [(EVENT_SOURCES[1], gdelt)], cameo)
+    parts = store.partitions(con)
+    assert sorted(parts) == [2017, 2018] and all(len(f) == 1 for f in parts.values())
+    files = [Path(f[0]) for f in parts.values()]
+    assert {f.parent for f in files} == {store.store_dir(con)}
+    assert [f.name.split("-")[0] for f in files] == ["gdelt1", "icews"]
+    meta = pq.ParquetFile(files[1]).metadata
+    assert meta.num_rows == 4 and meta.row_group(0).column(0).compression == "ZSTD"
+    assert wh.visible_tables(con) == ["raw.events", "raw.ingest_log", "raw.quarantine"]
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                             "WHERE table_schema = 'raw'").fetchall())
+    assert kinds["events"] == "VIEW"
+    assert con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
+                       "ORDER BY ALL").fetchall() == [(2017, 50), (2018, 4)]
 
 
-def test_the_load_runs_under_its_own_duckdb_memory_limit_and_restores_the_default(
+def test_a_failed_partition_write_leaves_the_previous_partition_log_and_quarantine(
         cameo, tmp_path, monkeypatch):
-    """PIPELINE_DUCKDB_LOAD_MEMORY applies while rows are written, and only then."""
-    monkeypatch.setenv("PIPELINE_DUCKDB_LOAD_MEMORY", "300MB")
+    """An error after rows were written rolls nothing in: the view, log and quarantine are the
+    committed ones, and the abandoned file is gone."""
     con = wh.connect(tmp_path / "w.duckdb")
-    setting = "SELECT current_setting('memory_limit')"
-    default = con.execute(setting).fetchone()[0]
-    seen = []
-    append = wh.PartitionWriter.append
+    eventload.load_partition(con, 2018, [(ICEWS, QUIRKS)], cameo)
+    before, files = _state(con), set(store.store_dir(con).iterdir())
 
-    def spy(self, frame):
-        seen.append(self.con.execute(setting).fetchone()[0])
-        append(self, frame)
+    def killed(self):
+        raise RuntimeError("killed")
 
-    monkeypatch.setattr(wh.PartitionWriter, "append", spy)
-    src = next(s for s in EVENT_SOURCES if s.name == "icews")
-    eventload.load_partition(con, 2018, [(src, QUIRKS)], cameo)
-    assert seen and all(v.startswith("286") for v in seen)  # 300 MB = 286.1 MiB
-    assert con.execute(setting).fetchone()[0] == default
+    monkeypatch.setattr(EventStream, "finish", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        eventload.load_partition(con, 2018, [(ICEWS, QUIRKS)], cameo)
+    assert _state(con) == before and len(before[0]) == 4
+    assert set(store.store_dir(con).iterdir()) == files
 
 
-def test_a_warehouse_with_the_old_single_events_table_is_split_into_partitions(
-        cameo, tmp_path):
-    """raw.events written before partitions were tables (one table, every year) keeps its
-    rows: the first partition write splits it per year and puts the view in its place."""
-    template = pl.DataFrame(schema=EVENT_COLUMNS)
+def test_a_killed_write_changes_nothing_and_the_next_writer_removes_its_files(cameo, tmp_path):
+    """Files written but never committed (a process killed before COMMIT) are invisible; the
+    next writer deletes them, and the file a commit replaced, and keeps the committed ones."""
+    path = tmp_path / "w.duckdb"
+    con = wh.connect(path)
+    eventload.load_partition(con, 2018, [(ICEWS, QUIRKS)], cameo)
+    before = _state(con)
+    folder = store.store_dir(con)
+    stray = store.PartFile(folder, "icews", 2018)
+    stray.write(next(EventStream(QUIRKS, cameo).batches()))
+    stray.close()  # renamed into the store, never committed
+    half = store.PartFile(folder, "icews", 2019)
+    half.write(next(EventStream(QUIRKS, cameo).batches()))  # temporary name, never closed
+    con.close()
+
+    con = wh.connect(path)
+    assert _state(con) == before and len(list(folder.iterdir())) == 3
+    eventload.load_partition(con, 2019, [(ICEWS, QUIRKS)], cameo)
+    kept = sorted(f for files in store.partitions(con).values() for f in files)
+    assert sorted(str(p) for p in folder.iterdir()) == kept and len(kept) == 2
+    eventload.load_partition(con, 2019, [(ICEWS, QUIRKS)], cameo)
+    assert len(list(folder.iterdir())) == 2 and kept != sorted(
+        f for files in store.partitions(con).values() for f in files)
+
+
+@pytest.mark.parametrize("layout", ["one table", "table per year"])
+def test_raw_events_of_an_earlier_layout_moves_into_the_store(cameo, tmp_path, layout):
+    """A warehouse whose raw.events is one table (or a view over one table per year, with a
+    killed run's staging table) keeps its rows: the first writer moves each year into the
+    store, drops the old tables and puts the view in their place."""
     batch = next(EventStream(QUIRKS, cameo).batches())
     con = wh.connect(tmp_path / "w.duckdb")
-    old = pl.concat([batch.with_columns(pl.lit(y, pl.Int16).alias("partition_year"))
-                     for y in (2016, 2017)])
     con.execute("CREATE SCHEMA raw")
-    con.register("_old", old.to_arrow())
-    con.execute("CREATE TABLE raw.events AS SELECT * FROM _old")
-    with wh.PartitionWriter(con, "raw", "events", 2018, template) as w:
-        w.append(batch.with_columns(pl.lit(2018, pl.Int16).alias("partition_year")))
-    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE "
-                       "table_schema = 'raw' AND table_name = 'events'").fetchone()[0]
-    assert kind == "VIEW"
-    assert wh.partition_tables(con, "raw", "events") == [
-        "events__p2016", "events__p2017", "events__p2018"]
+    frames = {y: batch.with_columns(pl.lit(y, pl.Int16).alias("partition_year"))
+              for y in (2016, 2017)}
+    if layout == "one table":
+        con.register("_old", pl.concat(frames.values()).to_arrow())
+        con.execute("CREATE TABLE raw.events AS SELECT * FROM _old")
+    else:
+        for y, frame in frames.items():
+            con.register("_old", frame.to_arrow())
+            con.execute(f"CREATE TABLE raw.events__p{y} AS SELECT * FROM _old")
+        con.execute("CREATE TABLE raw.events__p2017__staging AS SELECT * FROM _old")
+        con.execute("CREATE VIEW raw.events AS SELECT * FROM raw.events__p2016 "
+                    "UNION ALL SELECT * FROM raw.events__p2017")
+    con.unregister("_old")
+    eventload.load_partition(con, 2018, [(ICEWS, QUIRKS)], cameo)
+    assert sorted(store.partitions(con)) == [2016, 2017, 2018]
     got = con.execute("SELECT partition_year, count(*) FROM raw.events GROUP BY ALL "
                       "ORDER BY ALL").fetchall()
-    assert got == [(2016, batch.height), (2017, batch.height), (2018, batch.height)]
+    assert got == [(2016, batch.height), (2017, batch.height), (2018, 4)]
+    assert wh.visible_tables(con) == ["raw.events", "raw.ingest_log", "raw.quarantine"]
+    left = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    assert sorted(left) == ["events__files", "events__schema", "ingest_log", "quarantine"]
+    assert_frame_equal(con.execute("SELECT * FROM raw.events WHERE partition_year = 2016 "
+                                   "ORDER BY source_line").pl(), frames[2016],
+                       check_dtypes=True)
+    assert list(EVENT_COLUMNS) == con.execute("SELECT * FROM raw.events LIMIT 0").pl().columns

@@ -9,10 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.lib.events import EVENT_COLUMNS, EventsSchema, collect
+from pipeline.lib.events.formats.gdelt import GDELT1_COLUMNS
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import EVENT_COLUMNS, EventsSchema
-from pipeline.lib.sources.gdelt import GDELT1_COLUMNS, parse_gdelt1
-from pipeline.lib.sources.icews import parse_icews
 
 GDELT_SAMPLE = Path("gdelt1_sample") / "gdelt1_events_20160312.sample.tsv"
 
@@ -31,6 +30,14 @@ def icews_sample(raw, cameo):
 @pytest.fixture(scope="module")
 def gdelt_sample(raw, cameo):
     return parse_gdelt1(raw / GDELT_SAMPLE, cameo)
+
+
+def parse_icews(path, cameo):
+    return collect(path, cameo, dataset="icews")
+
+
+def parse_gdelt1(path, cameo):
+    return collect(path, cameo, dataset="gdelt1")
 
 
 def _dyad(frame: pl.DataFrame, source: int, target: int) -> int:

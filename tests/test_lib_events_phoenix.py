@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.lib.events import EventsSchema, parse_event_file
+from pipeline.lib.events.formats.phoenix import PHOENIX_COLUMNS
 from pipeline.lib.ingest import InputError
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import EventsSchema, parse_event_file
-from pipeline.lib.sources.phoenix import PHOENIX_COLUMNS, parse_phoenix, parse_phoenix_historical
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 DAILY = FIXTURES / "events.full.20150301.txt"
@@ -32,6 +32,14 @@ def daily(cameo):
 @pytest.fixture(scope="module")
 def historical(cameo):
     return parse_event_file(HISTORICAL, cameo)
+
+
+def parse_phoenix(path, cameo):
+    return parse_event_file(path, cameo, dataset="phoenix")
+
+
+def parse_phoenix_historical(path, cameo):
+    return parse_event_file(path, cameo, dataset="phoenix_historical")
 
 
 def _row(result, event_id: str) -> dict:
@@ -112,3 +120,20 @@ def test_historical_header_without_a_goldstein_column_is_refused(cameo, tmp_path
     path.write_text("\n".join([head.replace(",goldstein,", ",weight,")] + body))
     with pytest.raises(InputError, match="header lacks a 'goldstein' column"):
         parse_phoenix_historical(path, cameo)
+
+
+def test_a_quote_that_never_closes_quarantines_its_line_and_the_rest_loads(cameo, tmp_path):
+    """A stray quote in a Cline CSV (over small blocks, so the open quote runs past several
+    blocks) costs its own line, quarantined as malformed; every other line loads."""
+    head, *body = HISTORICAL.read_text().splitlines()
+    good = [ln for ln in body if "2/30/1956" not in ln]
+    lines = [head]
+    for i in range(300):
+        row = good[i % len(good)].replace("NYT17401", f"NYT{i}x")
+        lines.append(row.replace("USAGOV", 'USA"GOV', 1) if i == 40 else row)
+    path = tmp_path / "PhoenixNYT_stray.csv"
+    path.write_text("\n".join(lines) + "\n")
+    r = parse_event_file(path, cameo, block_bytes=4096)
+    assert r.quarantine.select("line", "reason").rows() == [
+        (42, "malformed CSV (a quote is never closed)")]
+    assert (r.rows_read, r.loaded) == (300, 299)

@@ -8,16 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.lib.events import EVENT_SOURCES, EventsSchema, parse_event_file
+from pipeline.lib.events.dedupe import dedupe_events
+from pipeline.lib.events.engine import open_layout
+from pipeline.lib.events.registry import name_year
 from pipeline.lib.ingest import InputError
 from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.sources.events import (
-    EVENT_SOURCES,
-    EventsSchema,
-    dedupe_events,
-    detect_event_format,
-    file_partition_year,
-    parse_event_file,
-)
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 QUIRKS = FIXTURES / "20181004-icews-events.tab"
@@ -116,7 +112,7 @@ def test_dedupe_events_keeps_the_first_exact_copy_across_files(quirks):
 ])
 def test_file_partition_year_reads_each_naming_convention(name, year):
     """ICEWS yearly/weekly/monthly, GDELT daily/back-files and Phoenix daily names."""
-    assert file_partition_year(name) == year
+    assert name_year(name) == year
 
 
 def test_unnamed_file_belongs_to_its_most_common_event_year(raw, cameo):
@@ -129,7 +125,7 @@ def test_unnamed_file_belongs_to_its_most_common_event_year(raw, cameo):
 
 def test_detect_event_format_names_each_layout(raw):
     """ICEWS header, GDELT 58 fields, Phoenix 26 fields and the Historical Phoenix header."""
-    found = [detect_event_format(p) for p in (
+    found = [open_layout(p).layout.dataset for p in (
         raw / "icews_sample" / "events.2018.sample.tab.gz",
         raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv",
         FIXTURES / "events.full.20150301.txt", FIXTURES / "PhoenixNYT_1956.sample.csv")]
@@ -141,7 +137,7 @@ def test_an_unknown_layout_raises_input_error_naming_the_file(tmp_path):
     path = tmp_path / "mystery.tsv"
     path.write_text("a\tb\tc\n1\t2\t3\n")
     with pytest.raises(InputError, match="mystery.tsv, line 1: not a known event format"):
-        detect_event_format(path)
+        open_layout(path)
 
 
 def test_event_sources_are_optional_cited_and_found_in_the_shared_mirror(raw):
@@ -153,3 +149,46 @@ def test_event_sources_are_optional_cited_and_found_in_the_shared_mirror(raw):
     names = {s.name: [p.name for p in s.find(every=True)] for s in EVENT_SOURCES[:2]}
     assert "events.2018.sample.tab.gz" in names["icews"]
     assert "gdelt1_events_20160312.sample.tsv" in names["gdelt1"]
+
+
+def _readme_format(folder: Path):
+    """The GDELT 2.0 module the README shows, saved and imported as ``formats.gdelt2``."""
+    import importlib.util
+
+    from pipeline.lib.paths import REPO_ROOT
+    text = (REPO_ROOT / "README.md").read_text()
+    start = text.index("```python\n# pipeline/lib/events/formats/gdelt2.py")
+    path = folder / "gdelt2.py"
+    path.write_text(text[text.index("\n", start) + 1:text.index("```", start + 10)])
+    spec = importlib.util.spec_from_file_location("pipeline.lib.events.formats.gdelt2", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_format_is_one_module_and_one_registry_line(raw, cameo, tmp_path,
+                                                               monkeypatch):
+    """The README's GDELT 2.0 module, added to the registry and nothing else, is recognised,
+    named to its year and read: the 50 sample events, as GDELT 1.0 gives them."""
+    from pipeline.lib.events import registry
+    gdelt2 = _readme_format(tmp_path)
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, gdelt2.LAYOUT))
+    sample = raw / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv"
+    adm1 = [i for i, c in enumerate(gdelt2.GDELT1_COLUMNS) if "ADM1" in c]
+    lines = []
+    for line in sample.read_text().splitlines():
+        fields = line.split("\t")
+        for i in reversed(adm1):  # an empty ADM2 code after each ADM1 code
+            fields.insert(i + 1, "")
+        lines.append("\t".join(fields))
+    path = tmp_path / "20160312000000.export.CSV"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(gdelt2.GDELT2_COLUMNS) == 61 and len(lines[0].split("\t")) == 61
+    assert open_layout(path).layout.dataset == "gdelt2" and name_year(path) == 2016
+    got = parse_event_file(path, cameo)
+    want = parse_event_file(sample, cameo)
+    assert (got.rows_read, got.loaded, got.quarantine.height) == (50, 50, 0)
+    same = ["event_date", "source_ccode", "target_ccode", "cameo_code", "goldstein",
+            "source_sectors", "is_root_event"]
+    assert got.frame.select(same).equals(want.frame.select(same))
+    assert got.frame["event_id"].str.starts_with("gdelt2:").all()

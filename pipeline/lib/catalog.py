@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pipeline.lib.events.registry import EVENT_SOURCES
 from pipeline.lib.registry import RawTable, Source
 from pipeline.lib.sources import (
     cameo,
     copdab,
     cow,
-    events,
     idealpoints,
     netify,
     peacesciencer,
@@ -21,7 +21,6 @@ _MODULES = (cow, peacesciencer, rivalries, unvotes, unvotes_r, idealpoints, came
             weis, netify)
 
 RAW_TABLES: list[RawTable] = [t for m in _MODULES for t in m.TABLES]
-EVENT_SOURCES: list[Source] = list(events.EVENT_SOURCES)
 
 
 def all_sources() -> list[Source]:

@@ -16,7 +16,7 @@ from pipeline.lib import allies, pairs, threat, waves
 from pipeline.lib.cohesion import UN_MEASURES
 from pipeline.lib.event_measures import COPDAB_YEARS
 from pipeline.lib.sources.cow_dipex import ties
-from pipeline.lib.sources.events import DATASETS
+from pipeline.lib.events.registry import DATASETS
 
 KEY = pairs.KEY
 USA = 2

@@ -36,6 +36,9 @@ Azar, E. E. 1980. "The Conflict and Peace Data Bank (COPDAB) Project." *JCR* 24(
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import duckdb
@@ -115,6 +118,20 @@ SELECT DISTINCT 'weis' AS dataset, event_date, FALSE AS sample_only FROM raw.wei
 """
 
 
+@contextmanager
+def _bounded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit while the aggregates run (``PIPELINE_DUCKDB_AGG_MEMORY``,
+    default 512MB): over tens of millions of events the per-day groups of the filters would
+    otherwise take gigabytes; past the limit DuckDB spills them to disk. The setting the
+    connection had is restored after."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute("SET memory_limit = ?", [os.environ.get("PIPELINE_DUCKDB_AGG_MEMORY", "512MB")])
+    try:
+        yield
+    finally:
+        con.execute("SET memory_limit = ?", [before])
+
+
 def _period_sql(period: str, alias: str = "") -> str:
     col = f"{alias}event_date"
     if period == "year":
@@ -140,9 +157,10 @@ def event_aggregates(con: duckdb.DuckDBPyConnection,
     parts = []
     if _exists(con, "raw", "events"):
         sql = _CAMEO.format(period=_period_sql(period), f_period=_period_sql(period, "f."))
-        parts.append(con.execute(sql, {"gov": GOVERNMENT, "defy": CAMEO_DEFIANCE,
-                                       "protest": CAMEO_PROTEST,
-                                       "attention": CAMEO_ATTENTION}).pl())
+        with _bounded(con):
+            parts.append(con.execute(sql, {"gov": GOVERNMENT, "defy": CAMEO_DEFIANCE,
+                                           "protest": CAMEO_PROTEST,
+                                           "attention": CAMEO_ATTENTION}).pl())
     if _exists(con, "raw", "weis_events"):
         parts.append(con.execute(_WEIS.format(period=_period_sql(period)),
                                  {"defy": list(WEIS_DEFIANCE_CUES),
@@ -175,9 +193,10 @@ def event_coverage(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     Returns ``dataset, year, month`` (Date, first day), ``days_with_events`` (from non-sample
     files), ``days``, ``covered`` (Boolean) and ``year_covered`` (all twelve months covered).
     """
-    parts = [con.execute(sql).pl() for table, sql in (("events", _DAYS), ("weis_events",
-                                                                          _WEIS_DAYS))
-             if _exists(con, "raw", table)]
+    with _bounded(con):
+        parts = [con.execute(sql).pl() for table, sql in (("events", _DAYS),
+                                                          ("weis_events", _WEIS_DAYS))
+                 if _exists(con, "raw", table)]
     if not parts:
         return pl.DataFrame(schema={"dataset": pl.Utf8, "year": pl.Int32, "month": pl.Date,
                                     "days_with_events": pl.UInt32, "days": pl.Int32,

@@ -8,21 +8,22 @@ that cannot be read at all (empty, wrong header, truncated archive, unsafe zip m
 
 Reading is two-step: :func:`read_table_text` produces an all-text frame with a ``_line``
 column (the 1-based physical line in the file), then :func:`coerce` casts each column to its
-declared dtype and domain, moving failing rows to quarantine instead of guessing.
+declared dtype and domain, moving failing rows to quarantine instead of guessing. Opening
+and decoding the file's bytes is :mod:`pipeline.lib.rawio` (also where :class:`InputError`
+lives).
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import polars as pl
+
+from pipeline.lib.rawio import InputError, decode, read_bytes
 
 LINE = "_line"
 QUARANTINE_SCHEMA = {
@@ -33,20 +34,6 @@ QUARANTINE_SCHEMA = {
     "raw": pl.Utf8,
 }
 DEFAULT_NA = ("", "NA", "-9", "-8")
-
-
-class InputError(ValueError):
-    """A raw file that cannot be read; the message names file, line and column."""
-
-    def __init__(self, path: Path | str, reason: str, line: int | None = None,
-                 column: str | int | None = None):
-        self.path, self.reason, self.line, self.column = str(path), reason, line, column
-        where = self.path
-        if line is not None:
-            where += f", line {line}"
-        if column is not None:
-            where += f", column {column}"
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass
@@ -94,79 +81,6 @@ def quarantine_rows(frame: pl.DataFrame, source_file: str, column: str, reason: 
     )
 
 
-# --------------------------------------------------------------------------- bytes
-
-
-def zip_data_member(zf: zipfile.ZipFile, path: Path, member: str | None = None) -> zipfile.ZipInfo:
-    """The one data member of a publisher zip (or ``member``); refuses paths that escape it."""
-    infos = [i for i in zf.infolist() if not i.is_dir()]
-    for info in infos:
-        p = PurePosixPath(info.filename.replace("\\", "/"))
-        if p.is_absolute() or ".." in p.parts:
-            raise InputError(path, f"unsafe member path {info.filename!r} in zip")
-    data = [i for i in infos if not i.filename.startswith("__MACOSX")
-            and i.filename.lower().endswith((".csv", ".tab", ".tsv", ".txt"))]
-    if member is not None:
-        data = [i for i in data if PurePosixPath(i.filename).name == member]
-    if len(data) != 1:
-        raise InputError(path, f"expected one data member in zip, found "
-                         f"{[i.filename for i in infos]}")
-    return data[0]
-
-
-def read_bytes(path: Path, member: str | None = None) -> tuple[bytes, str]:
-    """Return the (decompressed) bytes of a raw file and a label naming it.
-
-    ``.gz`` is gunzipped; ``.zip`` yields its single data member (or ``member``). A truncated
-    gzip, a corrupt zip or a zip member whose path escapes the archive raises InputError.
-    """
-    name = path.name.lower()
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if name.endswith(".gz"):
-        try:
-            with gzip.open(path, "rb") as fh:
-                return fh.read(), str(path)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(path, f"corrupt or truncated gzip ({exc})") from exc
-    if name.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                info = zip_data_member(zf, path, member)
-                return zf.read(info), f"{path}!{info.filename}"
-        except zipfile.BadZipFile as exc:
-            raise InputError(path, f"corrupt zip archive ({exc})") from exc
-        except (EOFError, zlib.error) as exc:
-            raise InputError(path, f"corrupt zip member ({exc})") from exc
-    return path.read_bytes(), str(path)
-
-
-def decode(data: bytes, label: str, encoding: str = "utf-8") -> tuple[str, list[tuple[int, int]]]:
-    """Decode bytes to text; lines that are not valid ``encoding`` are reported, not guessed.
-
-    Returns the text with bad lines blanked out, and ``(line, byte column)`` of each bad line.
-    Bare-CR line endings (old Mac) and CRLF are normalised to LF.
-    """
-    if not data.strip():
-        raise InputError(label, "file is empty", line=1)
-    bad: list[tuple[int, int]] = []
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        lines = data.split(b"\n")
-        out = []
-        for i, raw in enumerate(lines, start=1):
-            try:
-                out.append(raw.decode(encoding))
-            except UnicodeDecodeError as exc:
-                bad.append((i, exc.start + 1))
-                out.append("")
-        text = "\n".join(out)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, bad
-
-
 # --------------------------------------------------------------------------- text tables
 
 
@@ -180,7 +94,7 @@ def _check_header_bytes(label: str, data: bytes, bad: list[tuple[int, int]],
                          column=f"byte {bad[0][1]}")
 
 
-def _check_header(label: str, header: list[str], expected: list[str]) -> None:
+def check_header(label: str, header: list[str], expected: list[str]) -> None:
     dup = next((n for i, n in enumerate(header) if n in header[:i]), None)
     if dup is not None:
         raise InputError(label, f"column {dup!r} appears twice in the header", line=1,
@@ -223,7 +137,7 @@ def read_table_text(path: Path, *, sep: str, expected: list[str], header: bool =
         if len(names) <= 1 and len(expected) > 1:
             raise InputError(label, f"wrong delimiter or header: expected {sep!r}-separated "
                              f"columns {expected}, found {first[:80]!r}", line=1)
-        _check_header(label, names, expected)
+        check_header(label, names, expected)
         if not body.strip() and not bad:
             raise InputError(label, "no data rows after the header (truncated file?)", line=2)
         offset = 2
@@ -360,7 +274,8 @@ def with_optional(rows: pl.DataFrame, cols: list[Col]) -> pl.DataFrame:
                              if c.optional and c.name not in rows.columns)
 
 
-def _cast(name: str, dtype) -> pl.Expr:
+def cast_column(name: str, dtype) -> pl.Expr:
+    """Text column ``name`` cast to ``dtype`` (stripped; failures NULL), as :func:`coerce` does."""
     c = pl.col(name).str.strip_chars()
     if dtype in (pl.Int8, pl.Int16, pl.Int32, pl.Int64):
         # Integers written as floats ("1.0") are accepted; "1.5" is not.
@@ -393,7 +308,7 @@ def coerce(rows: pl.DataFrame, cols: list[Col], source_file: str) -> tuple[pl.Da
         .otherwise(pl.col(c.name)).alias(c.name)
         for c in cols if c.na
     )
-    typed = nulled.with_columns(_cast(c.name, c.dtype).alias(f"__{c.name}") for c in cols)
+    typed = nulled.with_columns(cast_column(c.name, c.dtype).alias(f"__{c.name}") for c in cols)
     problems = []
     for c in cols:
         t = pl.col(f"__{c.name}")

@@ -8,10 +8,10 @@ from pipeline.defs.keys import CAMEO, EVENT_FILES, EVENTS
 from pipeline.defs.metadata import frame_metadata
 from pipeline.defs.partitions import EVENT_YEARS
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import eventload
 from pipeline.lib import warehouse as wh
-from pipeline.lib.eventfiles import event_files
-from pipeline.lib.sources.events import EVENT_KEY, EventsSchema
+from pipeline.lib.events import load as eventload
+from pipeline.lib.events.discover import event_files
+from pipeline.lib.events.schema import EVENT_KEY, EventsSchema
 
 CHECKS = table_checks(EVENTS, EventsSchema, EVENT_KEY, counts=True)
 
@@ -29,8 +29,8 @@ CHECKS = table_checks(EVENTS, EventsSchema, EVENT_KEY, counts=True)
 def events(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Dyadic events (ICEWS, GDELT 1.0, Phoenix) with COW ccodes and CAMEO codes as text; one
     partition per year of files, so a new year's file ingests alone (METHODS §5.2). Files stream
-    in batches into a staging table that replaces the year's partition in one transaction
-    (``lib/eventload.py``; ``raw.events`` is a view over one table per year)."""
+    into one Parquet file per dataset and year, swapped in with their log in one transaction
+    (``lib/events/load.py``; ``raw.events`` is a DuckDB view over the files)."""
     con = warehouse.con
     cameo = wh.read_table(con, "raw", "cameo_codes")
     window = context.partition_time_window

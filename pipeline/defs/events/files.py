@@ -6,7 +6,7 @@ import dagster as dg
 from pipeline.defs.automation import observe_condition
 from pipeline.defs.keys import EVENT_FILES, EVENTS
 from pipeline.defs.partitions import EVENT_YEARS
-from pipeline.lib.eventfiles import event_files
+from pipeline.lib.events.discover import event_files
 from pipeline.lib.provenance import files_version
 
 

@@ -1,0 +1,1 @@
+"""Event formats: one module per format, each declaring a :class:`~..layout.Layout`."""
