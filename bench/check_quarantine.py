@@ -25,7 +25,7 @@ import polars as pl
 from bench.engines import CAMEO_CSV
 from bench.generate import default_dir, ensure
 from pipeline.lib.events import parse_event_file
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
 
 
 def main() -> int:

@@ -39,8 +39,8 @@ LAYOUT = {
 # modules each engine needs, imported by the worker before the clock starts. duckdb 1.5
 # imports pandas the first time it binds a Python parameter (~1 s, once per process), so
 # that import is paid before the clock too.
-_PIPELINE = ["pipeline.lib.events", "pipeline.lib.events.load", "pipeline.lib.sources.cameo",
-             "pipeline.lib.event_measures", "duckdb", "pandas"]
+_PIPELINE = ["pipeline.lib.events", "pipeline.lib.events.load", "pipeline.lib.ingest.sources.cameo",
+             "pipeline.lib.measures.event_measures", "duckdb", "pandas"]
 IMPORTS = {"duckdb_agg": ["duckdb", "pandas"], "duckdb_load": ["duckdb", "pandas"],
            "duckdb_rejects": ["duckdb", "pandas"], "pandas_agg": ["pandas"],
            "pipeline_stream": _PIPELINE, "pipeline_warehouse": _PIPELINE,
@@ -223,7 +223,7 @@ def duckdb_rejects(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
 
 
 def _cameo() -> pl.DataFrame:
-    from pipeline.lib.sources.cameo import parse_cameo_codes
+    from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
     return parse_cameo_codes(CAMEO_CSV).frame
 
 
@@ -252,9 +252,9 @@ def pipeline_stream(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
 
 
 def _load(path: Path, fmt: str, tmp: str):
-    from pipeline.lib import warehouse as wh
     from pipeline.lib.events import EVENT_SOURCES
     from pipeline.lib.events.load import load_partition
+    from pipeline.lib.store import warehouse as wh
     src = next(s for s in EVENT_SOURCES if s.name == _dataset(fmt))
     con = wh.connect(Path(tmp) / "bench.duckdb")
     (load,) = load_partition(con, 2018, [(src, path)], _cameo())
@@ -284,11 +284,11 @@ def pipeline_warehouse(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
 
 def pipeline_measures(path: Path, fmt: str) -> tuple[pl.DataFrame, dict]:
     """:func:`pipeline_warehouse` plus the derived event aggregates the indicators use
-    (:mod:`pipeline.lib.event_measures`: dyad-year and dyad-month measures and coverage,
+    (:mod:`pipeline.lib.measures.event_measures`: dyad-year and dyad-month measures and coverage,
     computed by DuckDB over the view): the step and its aggregates, for peak memory."""
     import tempfile
 
-    from pipeline.lib import event_measures as em
+    from pipeline.lib.measures import event_measures as em
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         con, info = _load(path, fmt, tmp)
         try:

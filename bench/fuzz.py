@@ -309,9 +309,9 @@ def _meets(want, got) -> bool:
 def through_store(fz: Fuzzed, cameo: pl.DataFrame, directory: Path) -> list[str]:
     """Load the fuzzed file into a fresh warehouse's Parquet store; the view must hold what
     the log says was loaded, and the log must reconcile (NUL bytes and all)."""
-    from pipeline.lib import warehouse as wh
     from pipeline.lib.events.load import load_partition
     from pipeline.lib.events.registry import layout
+    from pipeline.lib.store import warehouse as wh
 
     con = wh.connect(directory / f"{fz.fmt}.duckdb")
     try:
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     from bench.engines import CAMEO_CSV
-    from pipeline.lib.sources.cameo import parse_cameo_codes
+    from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
     cameo = parse_cameo_codes(CAMEO_CSV).frame
     bad = 0
     with tempfile.TemporaryDirectory(dir=a.dir) as tmp:

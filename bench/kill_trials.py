@@ -51,7 +51,7 @@ import duckdb
 
 from pipeline.lib.events.store import FULL as EVENTS
 from pipeline.lib.events.store import partitions
-from pipeline.lib.warehouse import visible_tables
+from pipeline.lib.store.warehouse import visible_tables
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_RAW = (REPO.parent / "shared" / "data" / "raw").resolve()

@@ -32,8 +32,8 @@ from pipeline.lib.events import EventsSchema, EventStream
 from pipeline.lib.events import load as event_load
 from pipeline.lib.events.lines import LineReader
 from pipeline.lib.events.store import PartFile
-from pipeline.lib.sources.cameo import parse_cameo_codes
-from pipeline.lib.validation import validate_frame
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
+from pipeline.lib.store.validation import validate_frame
 
 
 class Stages:

@@ -31,7 +31,7 @@ __all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", 
 
 def _missing_required() -> list[str]:
     """Where to get each required source one of whose tables finds no file."""
-    from pipeline.lib.catalog import RAW_TABLES
+    from pipeline.lib.catalog.sources import RAW_TABLES
 
     missing = {t.source.name: t.source for t in RAW_TABLES
                if t.is_required and not t.source.find(t.patterns)}
@@ -39,7 +39,8 @@ def _missing_required() -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.lib import selection, warehouse
+    from pipeline.lib.report import selection
+    from pipeline.lib.store import warehouse
 
     t0 = time.perf_counter()
     cached = selection.cached_graph() if args.select else None
@@ -74,7 +75,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _source_lines(st, loaded: dict[str, list[tuple[str, int]]]) -> list[str]:
     """What ``pipeline sources`` says about one source (an
-    :class:`~pipeline.lib.inventory.SourceStatus`); add a line here to say more."""
+    :class:`~pipeline.lib.catalog.inventory.SourceStatus`); add a line here to say more."""
     s = st.source
     flag = "required" if s.required else "optional"
     if not st.files:
@@ -96,11 +97,12 @@ def _source_lines(st, loaded: dict[str, list[tuple[str, int]]]) -> list[str]:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
-    from pipeline.lib import health, inventory
-    from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.paths import raw_dirs
-    from pipeline.lib.provenance import sha256_file
-    from pipeline.lib.sources.unvotes_r import release_line
+    from pipeline.lib.catalog import inventory
+    from pipeline.lib.catalog.sources import RAW_TABLES, all_sources
+    from pipeline.lib.ingest.sources.unvotes_r import release_line
+    from pipeline.lib.report import health
+    from pipeline.lib.store.paths import raw_dirs
+    from pipeline.lib.store.provenance import sha256_file
 
     sources = all_sources()
     loaded: dict[str, list[tuple[str, int]]] = {}

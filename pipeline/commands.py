@@ -11,8 +11,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 def ingest_rows(sql: str) -> list[tuple]:
     """Rows of a query on ``raw.ingest_log`` (none without a readable warehouse or log)."""
-    from pipeline.lib import warehouse
-    from pipeline.lib.paths import warehouse_path
+    from pipeline.lib.store import warehouse
+    from pipeline.lib.store.paths import warehouse_path
 
     if not warehouse_path().is_file():
         return []
@@ -30,9 +30,10 @@ def ingest_rows(sql: str) -> list[tuple]:
 
 def cmd_cite(args: argparse.Namespace) -> int:
     """Versions of the files used, then BibTeX: each key once, standard entry types only."""
-    from pipeline.lib import bibtex, inventory
-    from pipeline.lib.catalog import RAW_TABLES, all_sources
-    from pipeline.lib.provenance import sha256_file
+    from pipeline.lib.catalog import inventory
+    from pipeline.lib.catalog.sources import RAW_TABLES, all_sources
+    from pipeline.lib.outputs import bibtex
+    from pipeline.lib.store.provenance import sha256_file
 
     sources = [s for s in all_sources() if args.all or s.find()]
     used: dict[str, list[tuple[str, str]]] = {}
@@ -70,11 +71,11 @@ def cmd_cite(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import importlib
 
-    from pipeline.lib import warehouse
-    from pipeline.lib.paths import derived_dir, warehouse_path
+    from pipeline.lib.store import warehouse
+    from pipeline.lib.store.paths import derived_dir, warehouse_path
     from pipeline.records import asset_versions, instance
 
-    export_all = importlib.import_module("pipeline.lib.exports").export_all
+    export_all = importlib.import_module("pipeline.lib.outputs.exports").export_all
     if not warehouse_path().is_file():
         print(f"error: no warehouse at {warehouse_path()}; run `pipeline run` first",
               file=sys.stderr)
@@ -97,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _selected_sources(names: list[str] | None):
-    from pipeline.lib.catalog import all_sources
+    from pipeline.lib.catalog.sources import all_sources
 
     sources = all_sources()
     if not names:
@@ -112,8 +113,8 @@ def _selected_sources(names: list[str] | None):
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from pipeline.lib import fetch, inventory
-    from pipeline.lib.catalog import RAW_TABLES
+    from pipeline.lib.catalog import fetch, inventory
+    from pipeline.lib.catalog.sources import RAW_TABLES
 
     sources = _selected_sources(args.source)
     if sources is None:
@@ -156,8 +157,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_export_panel(args: argparse.Namespace) -> int:
     """Write a derived table (filtered) to Parquet, CSV, Stata and R files."""
-    from pipeline.lib import panel_export, warehouse
-    from pipeline.lib.paths import derived_dir, warehouse_path
+    from pipeline.lib.outputs import panel_export
+    from pipeline.lib.store import warehouse
+    from pipeline.lib.store.paths import derived_dir, warehouse_path
 
     if not warehouse_path().is_file():
         print(f"error: no warehouse at {warehouse_path()}; run `pipeline run` first",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.lib import summary
-from pipeline.lib.paths import REPO_ROOT, derived_dir
+from pipeline.lib.report import summary
+from pipeline.lib.store.paths import REPO_ROOT, derived_dir
 
 CODE_VERSION_TAG = "dagster/code_version"
 DATA_VERSION_TAG = "dagster/data_version"

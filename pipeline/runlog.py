@@ -9,7 +9,7 @@
 - advances the progress bar, or (without one) echoes log messages at or above the console
   level as single lines: a failed step is one line, its message is printed once, in the
   closing summary;
-- collects the structured records :mod:`pipeline.lib.summary` takes: materializations,
+- collects the structured records :mod:`pipeline.lib.report.summary` takes: materializations,
   failures with the first line of their innermost error, check outcomes with counts, and the
   assets' warnings with how often each asset warned.
 """
@@ -21,9 +21,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.lib import health, summary, warehouse
-from pipeline.lib.paths import raw_dirs, warehouse_path
-from pipeline.lib.summary import (
+from pipeline.lib.report import health, summary
+from pipeline.lib.report.summary import (
     FAILED,
     MATERIALIZED,
     AssetResult,
@@ -32,6 +31,8 @@ from pipeline.lib.summary import (
     check_detail,
     first_line,
 )
+from pipeline.lib.store import warehouse
+from pipeline.lib.store.paths import raw_dirs, warehouse_path
 
 _NOISE = ("Not executing.",)  # Dagster's per-step notes on steps skipped after a failure
 
@@ -189,7 +190,7 @@ class RunLog:
 
 def strict_notices() -> list[summary.Notice]:
     """The warehouse's quarantine and checksum-drift warnings (what ``--strict`` fails on)."""
-    from pipeline.lib.catalog import all_sources
+    from pipeline.lib.catalog.sources import all_sources
 
     path = warehouse_path()
     if not path.is_file():
@@ -207,7 +208,7 @@ def registry_records(con) -> dict:
     files, mixed releases, unread files). Kept in the stamp of each complete run
     (:mod:`pipeline.unchanged`), so an unchanged rerun, where neither the files nor the code
     changed, reads them back."""
-    from pipeline.lib.catalog import RAW_TABLES, all_sources
+    from pipeline.lib.catalog.sources import RAW_TABLES, all_sources
 
     sources = all_sources()
     notices = (health.drift_notices(con, sources) if con is not None else [])

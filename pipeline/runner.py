@@ -17,7 +17,7 @@
 Runs are recorded in the Dagster instance (``$DAGSTER_HOME``, default
 ``<derived>/dagster_home``) so the UI shows them; every event, with tracebacks, goes to
 ``<derived>/logs/``. ``force`` redoes everything selected. The closing summary is built by
-:mod:`pipeline.lib.summary` from what :class:`pipeline.runlog.RunLog` collects.
+:mod:`pipeline.lib.report.summary` from what :class:`pipeline.runlog.RunLog` collects.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import unchanged
-from pipeline.lib import selection, summary, warehouse
-from pipeline.lib.paths import derived_dir, warehouse_path
-from pipeline.lib.selection import UnknownAssetError  # noqa: F401 - re-exported for the CLI
+from pipeline.lib.report import selection, summary
+from pipeline.lib.store import warehouse
+from pipeline.lib.store.paths import derived_dir, warehouse_path
 from pipeline.records import instance, last_run_id, standing_checks
 from pipeline.runlog import (
     RunLog,
@@ -100,7 +100,7 @@ def contiguous(years: list[int]) -> list[tuple[int, int]]:
 
 
 def asset_graph(graph) -> selection.AssetGraph:
-    """The Dagster asset graph as :mod:`pipeline.lib.selection` sees it."""
+    """The Dagster asset graph as :mod:`pipeline.lib.report.selection` sees it."""
     keys = [k for k in graph.toposorted_asset_keys if k in graph.materializable_asset_keys]
     name = {k: k.to_user_string() for k in keys}
     parts = {name[k]: tuple(graph.get(k).partitions_def.get_partition_keys())
@@ -127,7 +127,7 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     """Materialize what is missing or stale (everything with ``force``), or only within
     ``select``.
 
-    ``select`` terms are keys as :mod:`pipeline.lib.selection` reads them (``raw.cow_nmc``,
+    ``select`` terms are keys as :mod:`pipeline.lib.report.selection` reads them (``raw.cow_nmc``,
     ``raw/cow_nmc+``, ``raw/events[2018]``); an unknown one raises :class:`UnknownAssetError`
     (``pipeline run`` checks them against the cached graph before this module, and Dagster,
     are even imported). ``progress`` shows a bar;

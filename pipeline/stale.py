@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from pipeline.lib.provenance import NO_FILE
-from pipeline.lib.summary import downstream
+from pipeline.lib.report.summary import downstream
+from pipeline.lib.store.provenance import NO_FILE
 from pipeline.records import CODE_VERSION_TAG, DATA_VERSION_TAG
 
 UPSTREAM = "an input is about to change"

@@ -18,9 +18,9 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.lib import warehouse
-from pipeline.lib.paths import derived_dir, raw_dirs, warehouse_path
-from pipeline.lib.provenance import project_code_hash
+from pipeline.lib.store import warehouse
+from pipeline.lib.store.paths import derived_dir, raw_dirs, warehouse_path
+from pipeline.lib.store.provenance import project_code_hash
 
 
 def stamp_path() -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.paths import REPO_ROOT
+from pipeline.lib.store.paths import REPO_ROOT
 
 SHARED_RAW = (REPO_ROOT.parent / "shared" / "data" / "raw").resolve()
 

@@ -12,8 +12,8 @@ import pytest
 
 from pipeline.defs.ingest.factory import build_raw_asset
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import warehouse as wh
-from pipeline.lib.catalog import raw_table
+from pipeline.lib.catalog.sources import raw_table
+from pipeline.lib.store import warehouse as wh
 
 BODY = b"stateabb,ccode,year,version\r\nUSA,2,1816,2016\r\nUKG,200,1816,2016\r\n"
 

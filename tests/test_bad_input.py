@@ -15,19 +15,15 @@ import pytest
 from pipeline.defs.checks import COUNTS, SCHEMA, UNIQUE_KEY
 from pipeline.defs.ingest.factory import build_raw_asset
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import warehouse as wh
-from pipeline.lib.catalog import raw_table
+from pipeline.lib.catalog.sources import raw_table
 from pipeline.lib.events import parse_event_file
-from pipeline.lib.ingest import InputError, ParseResult, coerce, read_table_text
-from pipeline.lib.membership import flag_non_members
-from pipeline.lib.sources import (
-    alliances,
-    cameo,
-    cow,
-    cow_dipex,
-    cow_nmc,
-    unvotes,
-)
+from pipeline.lib.ingest.contract import coerce
+from pipeline.lib.ingest.membership import flag_non_members
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import alliances, cameo, cow, cow_dipex, cow_nmc, unvotes
+from pipeline.lib.ingest.text import read_table_text
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.results import ParseResult
 
 BAD = Path(__file__).parent / "data" / "bad_input"
 GOOD_NMC = Path(__file__).parent / "data" / "cow" / "NMC_5_0.csv"

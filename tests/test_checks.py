@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 
 from pipeline.defs import checks, keys
-from pipeline.defs.indicators import assets as indicators
+from pipeline.defs.measures import assets as indicators
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import event_measures
-from pipeline.lib import warehouse as wh
-from pipeline.lib.ingest import ParseResult, empty_quarantine
+from pipeline.lib.measures import event_measures
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.results import ParseResult, empty_quarantine
 
 
 @pytest.fixture

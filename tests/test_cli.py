@@ -61,8 +61,8 @@ def test_sources_lists_found_files_with_sha256(env, capsys):
 
 def test_cite_prints_versions_and_bibtex(env, capsys):
     """`pipeline cite` prints source, version and full sha256 per file, then BibTeX."""
-    from pipeline.lib.catalog import all_sources
-    from pipeline.lib.provenance import sha256_file
+    from pipeline.lib.catalog.sources import all_sources
+    from pipeline.lib.store.provenance import sha256_file
 
     assert cli.main(["cite"]) == cli.EXIT_OK
     out = capsys.readouterr().out
@@ -110,7 +110,7 @@ def test_cite_all_is_bibtex_that_a_parser_accepts_with_unique_keys(env, capsys):
     standard entry types only; boschee2015icews, cited by two sources, is defined once."""
     from pybtex.database import parse_string
 
-    from pipeline.lib.bibtex import STANDARD_TYPES
+    from pipeline.lib.outputs.bibtex import STANDARD_TYPES
 
     assert cli.main(["cite", "--all"]) == cli.EXIT_OK
     out = capsys.readouterr().out

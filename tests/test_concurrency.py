@@ -4,7 +4,7 @@ Run A is the real CLI in a subprocess (six raw tables, ``--force``). The test wa
 holds DuckDB's write lock on the file, asking the kernel with ``fcntl(F_GETLK)`` rather than
 by connecting, because a probing connection would itself take a lock and could make A fail.
 While A holds it: ``pipeline run`` (run B) exits 3 within seconds, naming the warehouse and
-saying it is in use; a read-only open through :func:`pipeline.lib.warehouse.connect` raises
+saying it is in use; a read-only open through :func:`pipeline.lib.store.warehouse.connect` raises
 :class:`WarehouseBusyError`. DuckDB does NOT allow a read-only connection from another
 process while a writer holds the file: the bare ``duckdb.connect(path, read_only=True)``
 raises ``duckdb.IOException`` ("Could not set lock on file ... Conflicting lock is held in
@@ -31,7 +31,7 @@ from bench.kill_trials import (
     snapshot,
     start_cli,
 )
-from pipeline.lib import warehouse as wh
+from pipeline.lib.store import warehouse as wh
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the lock probe reads Linux's struct flock")

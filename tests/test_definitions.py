@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.definitions import defs
 from pipeline.defs.partitions import EVENT_YEARS
-from pipeline.lib.catalog import RAW_TABLES
+from pipeline.lib.catalog.sources import RAW_TABLES
 
 EXPECTED_CHECKS = {"schema", "unique_key", "counts_reconcile"}
 
@@ -47,7 +47,7 @@ def test_events_are_partitioned_by_year_after_the_cameo_table(definitions):
 
 def test_asset_keys_mirror_warehouse_schemas(definitions):
     """Every asset key starts with a warehouse schema name (raw, ref, derived, models)."""
-    from pipeline.lib.warehouse import SCHEMAS
+    from pipeline.lib.store.warehouse import SCHEMAS
 
     for key in definitions.resolve_asset_graph().materializable_asset_keys:
         assert key.path[0] in SCHEMAS, key
@@ -56,7 +56,7 @@ def test_asset_keys_mirror_warehouse_schemas(definitions):
 def test_asset_modules_are_autoloaded_without_hand_kept_lists():
     """No module under pipeline/defs but resources.py declares @dg.definitions: assets, their
     observed inputs and checks are module-level objects that load_from_defs_folder finds."""
-    from pipeline.lib.paths import REPO_ROOT
+    from pipeline.lib.store.paths import REPO_ROOT
 
     hand = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "pipeline" / "defs")
                   .rglob("*.py") if "@dg.definitions" in p.read_text())

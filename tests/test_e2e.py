@@ -7,7 +7,7 @@ import os
 import polars as pl
 import pytest
 
-from pipeline.lib import warehouse as wh
+from pipeline.lib.store import warehouse as wh
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +191,8 @@ def test_case_series_covers_both_cases_with_monthly_copdab(built):
 def test_models_coefficients_cover_every_term_of_every_fitted_model(built):
     """models.coefficients has one row per term of each fitted model, with N and SE type."""
     _, con = built
-    from pipeline.lib.paths import MODELS_DIR
     from pipeline.lib.regressions import load_specs
+    from pipeline.lib.store.paths import MODELS_DIR
 
     specs = {s.name: s for s in load_specs(MODELS_DIR)}
     coefs = con.execute("SELECT * FROM models.coefficients").pl()
@@ -234,7 +234,7 @@ def test_paper_tables_and_figures_are_written_with_provenance(built):
 def test_every_derived_table_and_column_carries_its_codebook_comment(built):
     """COMMENT ON for every derived and ref table and each of their columns (codebook)."""
     _, con = built
-    from pipeline.lib import codebook
+    from pipeline.lib.measures import codebook
 
     for name in codebook.TABLES:
         schema, table = name.split(".")

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from bench.fuzz import FORMATS, KINDS, check, fuzz_file
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from bench.generate import generate
-from pipeline.lib import warehouse as wh
 from pipeline.lib.events import EVENT_COLUMNS, EVENT_SOURCES, EventStream, collect, store
 from pipeline.lib.events import blocks as event_blocks
 from pipeline.lib.events import load as eventload
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.provenance import sha256_file
 
 QUIRKS = Path(__file__).parent / "data" / "events" / "20181004-icews-events.tab"
 ICEWS = next(s for s in EVENT_SOURCES if s.name == "icews")

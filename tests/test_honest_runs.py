@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import cli, records
-from pipeline.lib import warehouse as wh
-from pipeline.lib.paths import REPO_ROOT
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.paths import REPO_ROOT
 
 FIXTURES = Path(__file__).parent / "data"
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from pipeline.lib.paths import REPO_ROOT
+from pipeline.lib.store.paths import REPO_ROOT
 
 
 def test_instance_config_switches_off_the_first_visit_popup():

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.sources.cameo import (
+from pipeline.lib.ingest.sources.cameo import (
     CAMEO_CODE_PATTERN,
     CameoCodes,
     parse_cameo_codes,

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import statsmodels.api as sm
 
-from pipeline.lib import case_evidence as ce
+from pipeline.lib.measures import case_evidence as ce
 
 
 def _series(seed: int = 3, slope: float = 0.5) -> pl.DataFrame:

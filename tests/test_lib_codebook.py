@@ -8,10 +8,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.lib import codebook
-from pipeline.lib.codebook import Entry, Table
-from pipeline.lib.paths import REPO_ROOT
-from pipeline.lib.validation import validate_frame
+from pipeline.lib.measures import codebook
+from pipeline.lib.measures.codebook import Entry, Table
+from pipeline.lib.store.paths import REPO_ROOT
+from pipeline.lib.store.validation import validate_frame
 
 TOY = Table("derived.toy", "A toy table.", ("ccode", "year"), (
     Entry("ccode", "COW code", pl.Int32),

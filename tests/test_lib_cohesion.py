@@ -6,13 +6,12 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.lib.cohesion import (
-    COUNT_COLS,
-    agreement_measures,
-    directed,
-    vote_pair_counts,
+from pipeline.lib.ingest.sources.unvotes import (
+    identical_vote_share,
+    parse_un_rollcalls,
+    parse_un_votes,
 )
-from pipeline.lib.sources.unvotes import identical_vote_share, parse_un_rollcalls, parse_un_votes
+from pipeline.lib.measures.cohesion import COUNT_COLS, agreement_measures, vote_pair_counts
 
 CSV = "unga_votes_voeten/UNVotesPublished.csv.gz"
 USA, FRANCE, ROK = 2, 220, 732
@@ -120,16 +119,6 @@ def test_pair_counts_drop_absences_and_non_members_and_take_the_roll_call_year()
                    (220, 732, 1990): {"n_12": 1}}
     imp = vote_pair_counts(votes, rollcalls, important_only=True, important_from_session=46)
     assert imp.collect().select("ccode_a", "ccode_b", "year", "n_33").rows() == [(2, 732, 1991, 1)]
-
-
-def test_directed_mirrors_each_pair_and_transposes_the_counts():
-    """(a, b) and (b, a) both appear; n_13 of one is n_31 of the other; measures are equal."""
-    m = agreement_measures(_counts(n_11=4, n_13=2, n_21=1)).collect()
-    d = directed(m.lazy()).collect()
-    assert d.columns == m.columns and d.height == 2
-    back = d.filter(pl.col("ccode_a") == 2).row(0, named=True)
-    assert (back["ccode_b"], back["n_31"], back["n_13"], back["n_12"]) == (1, 2, 0, 1)
-    assert back["kappa"] == m["kappa"].item()
 
 
 @pytest.fixture(scope="module")

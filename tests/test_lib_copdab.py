@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import InputError
-from pipeline.lib.sources.copdab import (
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources.copdab import (
     CopdabMonthly,
     CopdabWars,
     parse_copdab_monthly,

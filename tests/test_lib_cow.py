@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import ParseResult
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources import cow, cow_dipex, cow_nmc
+from pipeline.lib.ingest.sources import cow, cow_dipex, cow_nmc
+from pipeline.lib.store.provenance import sha256_file
+from pipeline.lib.store.results import ParseResult
 
 FIX = Path(__file__).parent / "data" / "cow"
 DIPEX_DIR = "cow_diplomatic_exchange"
@@ -292,7 +292,7 @@ def test_dipex_full_codes_match_the_documented_counts(dipex_full):
 
 def test_dipex_excerpt_alone_is_not_complete_enough_for_measures(raw):
     """The excerpt's best wave has too few senders: DE measures are reported unavailable."""
-    from pipeline.lib.state_year import dipex_status
+    from pipeline.lib.measures.state_year import dipex_status
 
     system = _parsed(raw, "cow_system").frame
     report = dipex_status(_excerpt(raw), system)
@@ -301,7 +301,7 @@ def test_dipex_excerpt_alone_is_not_complete_enough_for_measures(raw):
 
 def test_dipex_full_file_is_complete_enough_for_measures(raw, dipex_full):
     """With the full file every wave's senders are all the wave's states: measures available."""
-    from pipeline.lib.state_year import dipex_status
+    from pipeline.lib.measures.state_year import dipex_status
 
     report = dipex_status(dipex_full, _parsed(raw, "cow_system").frame)
     assert report["available"] is True and report["best_wave_sender_share"] >= 0.99

@@ -1,4 +1,4 @@
-"""Tests for pipeline.lib.crosswalk: country identifiers -> COW ccodes."""
+"""Tests for pipeline.lib.ingest.crosswalk: country identifiers -> COW ccodes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import polars as pl
 import pytest
 
-from pipeline.lib import crosswalk as cw
+from pipeline.lib.ingest import crosswalk as cw
 
 ICEWS_NON_STATES = {"Holy See", "Hong Kong", "Occupied Palestinian Territory", "Western Sahara"}
 
@@ -195,6 +195,15 @@ def test_overlap_check_catches_a_conflict():
         schema=cw.SCHEMA,
     )
     assert cw.overlaps(bad).height == 1
+
+
+def test_a_crosswalk_with_overlapping_ranges_fails_to_load_naming_the_rows(tmp_path):
+    """load_crosswalk refuses a table in which one identifier maps to two states at once."""
+    path = tmp_path / "cw.csv"
+    path.write_text("kind,value,ccode,start_year,end_year,note\n"
+                    "iso3,AAA,1,,1995,\niso3,aaa,2,1990,,\n")
+    with pytest.raises(ValueError, match="overlapping year ranges.*'ccode': 1"):
+        cw.load_crosswalk(path)
 
 
 def test_every_ccode_in_table_is_a_cow_state(raw):

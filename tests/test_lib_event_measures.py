@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.lib import event_measures as em
 from pipeline.lib.events import parse_event_file
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
+from pipeline.lib.measures import event_measures as em
 
 TOL = 1e-9
 DEFIANT = ["111", "112", "1121", "1125", "12", "120", "121", "1211", "1246", "129", "13", "130",

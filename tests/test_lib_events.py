@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.lib.events import EVENT_COLUMNS, EventsSchema, collect
 from pipeline.lib.events.formats.gdelt import GDELT1_COLUMNS
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
 
 GDELT_SAMPLE = Path("gdelt1_sample") / "gdelt1_events_20160312.sample.tsv"
 

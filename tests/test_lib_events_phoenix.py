@@ -10,8 +10,8 @@ import pytest
 
 from pipeline.lib.events import EventsSchema, parse_event_file
 from pipeline.lib.events.formats.phoenix import PHOENIX_COLUMNS
-from pipeline.lib.ingest import InputError
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 DAILY = FIXTURES / "events.full.20150301.txt"

@@ -12,8 +12,8 @@ from pipeline.lib.events import EVENT_SOURCES, EventsSchema, parse_event_file
 from pipeline.lib.events.dedupe import dedupe_events
 from pipeline.lib.events.engine import open_layout
 from pipeline.lib.events.registry import name_year
-from pipeline.lib.ingest import InputError
-from pipeline.lib.sources.cameo import parse_cameo_codes
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources.cameo import parse_cameo_codes
 
 FIXTURES = Path(__file__).parent / "data" / "events"
 QUIRKS = FIXTURES / "20181004-icews-events.tab"
@@ -155,7 +155,7 @@ def _readme_format(folder: Path):
     """The GDELT 2.0 module the README shows, saved and imported as ``formats.gdelt2``."""
     import importlib.util
 
-    from pipeline.lib.paths import REPO_ROOT
+    from pipeline.lib.store.paths import REPO_ROOT
     text = (REPO_ROOT / "README.md").read_text()
     start = text.index("```python\n# pipeline/lib/events/formats/gdelt2.py")
     path = folder / "gdelt2.py"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline import cli
-from pipeline.lib import catalog
-from pipeline.lib.fetch import FetchError, fetch, obtain, plan
-from pipeline.lib.registry import Source
+from pipeline.lib.catalog import sources as catalog
+from pipeline.lib.catalog.fetch import FetchError, fetch, obtain, plan
+from pipeline.lib.ingest.registry import Source
 
 BODY = random.Random(0).randbytes(300_000)
 DIGEST = hashlib.sha256(BODY).hexdigest()

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline.lib import figure_cases
+from pipeline.lib.outputs import figure_cases
 
 PROV = {"code": "0.1.0+gabc123def456", "date": "2026-11-30",
         "files": {"copdab": "fedcba987654"}}

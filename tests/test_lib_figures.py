@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from pipeline.lib import figures
+from pipeline.lib.outputs import figures
 
 PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8", "copdab": "fedcba9876543210"},
         "code": "0.1.0+gabc123def456", "date": "2025-11-25"}

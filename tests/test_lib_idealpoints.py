@@ -6,10 +6,15 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import InputError
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources import idealpoints
-from pipeline.lib.sources.idealpoints import CSV_FILE, DTA_FILE, UnIdealpoints, parse_un_idealpoints
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import idealpoints
+from pipeline.lib.ingest.sources.idealpoints import (
+    CSV_FILE,
+    DTA_FILE,
+    UnIdealpoints,
+    parse_un_idealpoints,
+)
+from pipeline.lib.store.provenance import sha256_file
 
 FOLDER = "unga_idealpoints"
 HEADER = ('"","ccode","session","NVotesAll","IdealPointAll","QO%All","Q5%All","Q10%All",'

@@ -8,7 +8,9 @@ import zipfile
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import Col, InputError, read_csv_typed, read_table_text
+from pipeline.lib.ingest.contract import Col, read_csv_typed
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.text import read_table_text
 
 COLS = [Col("ccode", pl.Int32, required=True), Col("year", pl.Int16),
         Col("level", pl.Int8, check=lambda e: e.is_in([0, 1, 2, 3, 9]), reason="not a DR code"),

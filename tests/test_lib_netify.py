@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.sources.netify import IcewsDyadYear, parse_icews_dyadyear
+from pipeline.lib.ingest.sources.netify import IcewsDyadYear, parse_icews_dyadyear
 
 FIXTURE = Path(__file__).parent / "data" / "netify" / "dyadyear_small.csv"
 

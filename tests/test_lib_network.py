@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 
-from pipeline.lib import network as nw
-from pipeline.lib.sources import cow, cow_dipex
-from pipeline.lib.sources import peacesciencer as ps
+from pipeline.lib.ingest.sources import cow, cow_dipex, cow_dyadic
+from pipeline.lib.measures import centrality
+from pipeline.lib.measures import network as nw
 
 WAVES = [1817, 1824, 1827, 1832, 1836, 1840, *range(1844, 1915, 5), *range(1920, 1941, 5),
          *range(1950, 2006, 5)]
@@ -26,8 +26,8 @@ def _real(raw: Path, name: str) -> pl.DataFrame:
         paths = {"system": (cow.parse_system, "cow_state_system/system2016.csv"),
                  "dipex": (cow_dipex.parse_dipex,
                            "cow_diplomatic_exchange/Diplomatic_Exchange_2006v1.excerpt.csv"),
-                 "igo": (ps.parse_igo_dyadic, "peacesciencer/cow_igo_ndy.csv.gz"),
-                 "igo_sy": (ps.parse_igo_sy, "peacesciencer/cow_igo_sy.csv.gz")}
+                 "igo": (cow_dyadic.parse_igo_dyadic, "peacesciencer/cow_igo_ndy.csv.gz"),
+                 "igo_sy": (cow_dyadic.parse_igo_sy, "peacesciencer/cow_igo_sy.csv.gz")}
         parser, rel = paths[name]
         _CACHE[name] = parser(raw / rel).frame
     return _CACHE[name]
@@ -69,7 +69,7 @@ def test_pagerank_equals_the_closed_form_solution_of_a_three_node_graph():
     # Column-stochastic M with node 2 (no out-links) spreading uniformly.
     m = np.array([[0.0, 0.0, 1 / 3], [0.25, 0.0, 1 / 3], [0.75, 1.0, 1 / 3]])
     exact = np.linalg.solve(np.eye(n) - d * m, np.full(n, (1 - d) / n))
-    np.testing.assert_allclose(nw._pagerank(src, dst, w, n), exact, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(centrality.pagerank(src, dst, w, n), exact, rtol=0, atol=1e-10)
     assert exact.sum() == pytest.approx(1.0, abs=1e-12)
 
 
@@ -79,7 +79,7 @@ def test_pagerank_matches_networkx_on_a_seeded_weighted_digraph_with_dangling_no
     src, dst, w = _random_digraph(seed=11, n=n)
     ref = nx.pagerank(_nx_digraph(src, dst, w, n), alpha=0.85, weight="w", tol=1e-14,
                       max_iter=10_000)
-    ours = nw._pagerank(src, dst, w, n)
+    ours = centrality.pagerank(src, dst, w, n)
     np.testing.assert_allclose(ours, [ref[i] for i in range(n)], rtol=0, atol=1e-8)
     assert ours[n - 5:].min() > 0
 
@@ -88,21 +88,21 @@ def test_block_pagerank_solves_disjoint_graphs_as_if_separately():
     """Two graphs stacked block-diagonally give each graph's own PageRank to 1e-12."""
     s1, d1, w1 = _random_digraph(seed=1, n=25)
     s2, d2, w2 = _random_digraph(seed=2, n=15, dangling=15)  # no edges at all
-    both = nw._pagerank(np.concatenate([s1, s2 + 25]), np.concatenate([d1, d2 + 25]),
+    both = centrality.pagerank(np.concatenate([s1, s2 + 25]), np.concatenate([d1, d2 + 25]),
                         np.concatenate([w1, w2]), 40, block=np.repeat([0, 1], [25, 15]))
-    np.testing.assert_allclose(both[:25], nw._pagerank(s1, d1, w1, 25), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(both[:25], centrality.pagerank(s1, d1, w1, 25), rtol=0, atol=1e-12)
     np.testing.assert_allclose(both[25:], 1 / 15, rtol=0, atol=1e-12)
 
 
 def test_eigenvector_reproduces_networkx_in_edge_centrality_and_signals_failure():
-    """_eigenvector equals nx.eigenvector_centrality to 1e-9; None when edgeless or capped."""
+    """eigenvector equals nx.eigenvector_centrality to 1e-9; None when edgeless or capped."""
     n = 30
     src, dst, w = _random_digraph(seed=5, n=n, p=0.2, dangling=0)
     a = sp.csr_array((w, (src, dst)), shape=(n, n))
     ref = nx.eigenvector_centrality(_nx_digraph(src, dst, w, n), max_iter=1000, weight="w")
-    np.testing.assert_allclose(nw._eigenvector(a), [ref[i] for i in range(n)], atol=1e-9)
-    assert nw._eigenvector(sp.csr_array((n, n))) is None
-    assert nw._eigenvector(a, max_iter=1) is None
+    np.testing.assert_allclose(centrality.eigenvector(a), [ref[i] for i in range(n)], atol=1e-9)
+    assert centrality.eigenvector(sp.csr_array((n, n))) is None
+    assert centrality.eigenvector(a, max_iter=1) is None
 
 
 # --- DipEx waves ---------------------------------------------------------------------------

@@ -8,15 +8,15 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipeline.lib import allies, cases, dyad_year, panel
-from pipeline.lib.cohesion import UN_MEASURES
-from pipeline.lib.event_measures import copdab_yearly
-from pipeline.lib.sources import cow
-from pipeline.lib.sources.alliances import parse_cow_alliances
-from pipeline.lib.sources.copdab import parse_copdab_monthly
-from pipeline.lib.sources.cow_nmc import parse_nmc
-from pipeline.lib.sources.netify import parse_icews_dyadyear
-from pipeline.lib.sources.peacesciencer import parse_mids
+from pipeline.lib.ingest.sources import cow
+from pipeline.lib.ingest.sources.alliances import parse_cow_alliances
+from pipeline.lib.ingest.sources.copdab import parse_copdab_monthly
+from pipeline.lib.ingest.sources.cow_dyadic import parse_mids
+from pipeline.lib.ingest.sources.cow_nmc import parse_nmc
+from pipeline.lib.ingest.sources.netify import parse_icews_dyadyear
+from pipeline.lib.measures import allies, cases, dyad_year, panel
+from pipeline.lib.measures.cohesion import UN_MEASURES
+from pipeline.lib.measures.event_measures import copdab_yearly
 
 TOL = 1e-9
 USA, FRANCE, ROK, PRK, JAPAN, UK = 2, 220, 732, 731, 740, 200
@@ -220,8 +220,8 @@ def test_case_series_has_the_case_windows_and_copdab_months(sources, jp):
 def test_dyad_year_and_panel_satisfy_the_codebook_with_or_without_optional_sources(
         sources, dy, jp):
     """The strict codebook schemas hold with netify loaded and with no optional source."""
-    from pipeline.lib.codebook import TABLES
-    from pipeline.lib.validation import validate_frame
+    from pipeline.lib.measures.codebook import TABLES
+    from pipeline.lib.store.validation import validate_frame
 
     schema = TABLES["derived.dyad_year"].schema()
     got = validate_frame(dy, schema)

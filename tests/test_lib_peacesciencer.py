@@ -7,10 +7,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import InputError, ParseResult
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources import alliances
-from pipeline.lib.sources import peacesciencer as ps
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import alliances
+from pipeline.lib.ingest.sources import peacesciencer as ps
+from pipeline.lib.store.provenance import sha256_file
+from pipeline.lib.store.results import ParseResult
 
 FIX = Path(__file__).parent / "data" / "cow"
 FILES = {"cow_alliances": "cow_alliance.csv.gz", "cow_mids": "cow_mid_dirdisps.csv.gz",

@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from pipeline.lib.paths import MODELS_DIR
 from pipeline.lib.regressions import SpecError, load_specs, parse_file
 from pipeline.lib.regressions import parse as parse_module
+from pipeline.lib.store.paths import MODELS_DIR
 
 GOOD = """
 [defaults]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import ParseResult
-from pipeline.lib.sources import rivalries as rv
+from pipeline.lib.ingest.sources import rivalries as rv
+from pipeline.lib.store.results import ParseResult
 
 USA, FRANCE, USSR, PRK, ROK = 2, 220, 365, 731, 732
 FILES = {"td_rivalries": "td_rivalries.csv.gz", "tss_rivalries": "tss_rivalries.csv.gz",

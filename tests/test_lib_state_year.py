@@ -7,9 +7,8 @@ import os
 import polars as pl
 import pytest
 
-from pipeline.lib import state_year as sy
-from pipeline.lib.sources import cow, cow_dipex, cow_nmc
-from pipeline.lib.sources import peacesciencer as ps
+from pipeline.lib.ingest.sources import cow, cow_dipex, cow_dyadic, cow_nmc
+from pipeline.lib.measures import state_year as sy
 
 USA, PRC, FRANCE, ROK = 2, 710, 220, 732
 FULL = "cow_diplomatic_exchange/Diplomatic_Exchange_2006v1.csv"
@@ -28,8 +27,8 @@ def inputs(raw) -> dict[str, pl.DataFrame]:
         "system": cow.parse_system(s / "system2016.csv").frame,
         "nmc": cow_nmc.parse_nmc(raw / "cow_nmc" / "NMC-60-abridged.csv.gz").frame,
         "majors": cow.parse_majors(s / "majors2016.csv").frame,
-        "igo_sy": ps.parse_igo_sy(raw / "peacesciencer" / "cow_igo_sy.csv.gz").frame,
-        "igo": ps.parse_igo_dyadic(raw / "peacesciencer" / "cow_igo_ndy.csv.gz").frame,
+        "igo_sy": cow_dyadic.parse_igo_sy(raw / "peacesciencer" / "cow_igo_sy.csv.gz").frame,
+        "igo": cow_dyadic.parse_igo_dyadic(raw / "peacesciencer" / "cow_igo_ndy.csv.gz").frame,
         "dipex": cow_dipex.parse_dipex(raw / FULL).frame,
     }
 

@@ -7,8 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipeline.lib.sources.cow_nmc import parse_nmc
-from pipeline.lib.status import (
+from pipeline.lib.ingest.sources.cow_nmc import parse_nmc
+from pipeline.lib.measures.status import (
     capability_ranks,
     chronic_deficit,
     rank_gap,

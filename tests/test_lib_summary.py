@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.lib import bibtex, selection, summary
-from pipeline.lib.summary import (
+from pipeline.lib.outputs import bibtex
+from pipeline.lib.report import selection, summary
+from pipeline.lib.report.summary import (
     FAILED,
     MATERIALIZED,
     SKIPPED,
@@ -48,7 +49,7 @@ def test_failures_are_failed_steps_blocking_checks_and_under_strict_strict_notic
 
 def test_first_line_drops_the_exception_class_path():
     """The summary shows the message of the innermost error, its first line only."""
-    text = ("pipeline.lib.ingest.InputError: /x/majors2016.csv, line 1, column styear: header "
+    text = ("pipeline.lib.ingest.rawio.InputError: /x/majors2016.csv, line 1, column styear: header "
             "lacks column 'styear'\nmore")
     assert summary.first_line(text) == ("/x/majors2016.csv, line 1, column styear: header lacks "
                                         "column 'styear'")

@@ -9,7 +9,7 @@ import subprocess
 import polars as pl
 import pytest
 
-from pipeline.lib.table_data import cells, write_data_table
+from pipeline.lib.outputs.table_data import cells, write_data_table
 
 PROV = {"code": "0.1.0+gabc123def456", "date": "2026-11-30", "files": {"weis": "fedcba987654"}}
 FRAME = pl.DataFrame({"year": [1966, 1967], "share": [0.35714, None], "n": [28, 18],

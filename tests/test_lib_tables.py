@@ -12,15 +12,15 @@ import xml.etree.ElementTree as ET
 import polars as pl
 import pytest
 
-from pipeline.lib.regressions.specs import ESTIMATORS
-from pipeline.lib.table_family import robustness_table
-from pipeline.lib.tables import (
+from pipeline.lib.outputs.table_family import robustness_table
+from pipeline.lib.outputs.tables import (
     ESTIMATOR_LABELS,
     latex_escape,
     provenance_line,
     regression_table,
     star_note,
 )
+from pipeline.lib.regressions.specs import ESTIMATORS
 
 PROV = {"data": {"cow_nmc": "a1b2c3d4e5f6a7b8c9d0", "unvotes": "0123456789abcdef"},
         "code": "0.1.0+gabc123def456", "date": "2025-11-25"}

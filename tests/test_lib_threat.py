@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.lib import threat
-from pipeline.lib.sources import rivalries
-from pipeline.lib.sources.peacesciencer import parse_mids
+from pipeline.lib.ingest.sources import rivalries
+from pipeline.lib.ingest.sources.cow_dyadic import parse_mids
+from pipeline.lib.measures import threat
 
 USA, FRANCE, ROK, PRK, USSR = 2, 220, 732, 731, 365
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import InputError
-from pipeline.lib.sources import unvotes
-from pipeline.lib.sources.unvotes import (
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import unvotes
+from pipeline.lib.ingest.sources.unvotes import (
     UnRollcalls,
     UnVotes,
     identical_vote_share,

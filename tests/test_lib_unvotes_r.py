@@ -11,11 +11,14 @@ import pyreadr
 import pytest
 
 from pipeline import cli
-from pipeline.lib.ingest import InputError
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources import unvotes_r
-from pipeline.lib.sources.unvotes import identical_vote_share, parse_un_rollcalls, parse_un_votes
-from pipeline.lib.sources.unvotes_r import (
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import unvotes_r
+from pipeline.lib.ingest.sources.unvotes import (
+    identical_vote_share,
+    parse_un_rollcalls,
+    parse_un_votes,
+)
+from pipeline.lib.ingest.sources.unvotes_r import (
     ISSUES_FILE,
     ROLLCALLS_FILE,
     VOTES_FILE,
@@ -25,6 +28,7 @@ from pipeline.lib.sources.unvotes_r import (
     parse_unvotes_r_rollcalls,
     parse_unvotes_r_votes,
 )
+from pipeline.lib.store.provenance import sha256_file
 
 VOETEN = "unga_votes_voeten/UNVotesPublished.csv.gz"
 ROLLCALLS = {"rcid": [1, 2, 3], "session": [44.0, 45.0, 45.0], "importantvote": [0.0, None, 1.0],

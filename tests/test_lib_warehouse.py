@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.lib import warehouse as wh
-from pipeline.lib.ingest import ParseResult, empty_quarantine
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.results import ParseResult, empty_quarantine
 
 
 def _reconciles(con, table: str) -> bool:

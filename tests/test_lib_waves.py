@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.lib import waves
+from pipeline.lib.measures import waves
 
 WAVE = pl.DataFrame({"ccode": [1, 1, 1, 2, 2], "year": [1950, 1955, 1960, 1955, 1960],
                      "share": [0.2, 0.4, None, 1.0, 3.0], "community": [7, 8, 9, 1, None]},

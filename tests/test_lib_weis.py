@@ -8,9 +8,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from pipeline.lib.ingest import InputError, ParseResult
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.sources import weis
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.sources import weis
+from pipeline.lib.store.provenance import sha256_file
+from pipeline.lib.store.results import ParseResult
 
 FILE = Path("weis") / "weis.fromlai.1966-93.dta"
 USA, ROK, FRANCE = 2, 732, 220

@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 import statsmodels.api as sm
 
-from pipeline.lib.paths import MODELS_DIR
 from pipeline.lib.regressions import (
     ModelError,
     fit,
@@ -23,6 +22,7 @@ from pipeline.lib.regressions import (
     tidy_all,
 )
 from pipeline.lib.regressions.validate import check
+from pipeline.lib.store.paths import MODELS_DIR
 
 DATA_REASONS = ("no observations", "all fixed-effect groups are singletons")
 

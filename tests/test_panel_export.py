@@ -10,8 +10,8 @@ import pyreadr
 import pytest
 
 from pipeline import cli
-from pipeline.lib import panel_export as pe
-from pipeline.lib.codebook import TABLES
+from pipeline.lib.measures.codebook import TABLES
+from pipeline.lib.outputs import panel_export as pe
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The README documents the two commands and every registered source."""
 
-from pipeline.lib.catalog import all_sources
-from pipeline.lib.paths import REPO_ROOT
+from pipeline.lib.catalog.sources import all_sources
+from pipeline.lib.store.paths import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
 

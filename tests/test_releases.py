@@ -17,9 +17,10 @@ import pytest
 from pybtex.database import parse_string
 
 from pipeline import cli
-from pipeline.lib import health, inventory
-from pipeline.lib.catalog import RAW_TABLES, all_sources
-from pipeline.lib.sources import alliances, cow, cow_nmc
+from pipeline.lib.catalog import inventory
+from pipeline.lib.catalog.sources import RAW_TABLES, all_sources
+from pipeline.lib.ingest.sources import alliances, cow, cow_nmc
+from pipeline.lib.report import health
 
 FIX = Path(__file__).parent / "data" / "cow"
 STATES = "cow_state_system"
@@ -188,7 +189,7 @@ def test_a_file_no_parser_reads_is_reported_by_sources_and_the_run(raw_copy, cap
 def test_inventory_names_the_release_of_what_is_read(raw, raw_copy):
     """On the shared data: NMC 6.0 and state system 2016 read from the files, UN votes known
     by the registered sha256 of the file loaded."""
-    from pipeline.lib.provenance import sha256_file
+    from pipeline.lib.store.provenance import sha256_file
 
     states = {s.source.name: s for s in inventory.inventory(all_sources(), RAW_TABLES,
                                                               sha256_file)}

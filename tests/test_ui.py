@@ -121,7 +121,7 @@ def test_the_ui_shows_the_versions_raw_ingest_log_records(shown, built_warehouse
     """For every raw table: the UI's code version and latest run are the ingest log's, and the
     data version of its observed file (and the input version of its materialization) is the
     file's sha256 the ingest log records."""
-    from pipeline.lib import warehouse as wh
+    from pipeline.lib.store import warehouse as wh
 
     con = wh.connect(built_warehouse[1], read_only=True)
     rows = con.execute("SELECT table_name, sha256, code_version, run_id FROM raw.ingest_log "

@@ -26,10 +26,10 @@ import polars as pl
 from pipeline.defs.keys import SYSTEM, table_name
 from pipeline.defs.metadata import frame_metadata
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import codebook
-from pipeline.lib import warehouse as wh
-from pipeline.lib.membership import flag_non_members
-from pipeline.lib.validation import validate_frame
+from pipeline.lib.ingest.membership import flag_non_members
+from pipeline.lib.measures import codebook
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.validation import validate_frame
 
 SCHEMA = "schema"
 UNIQUE_KEY = "unique_key"

@@ -4,8 +4,8 @@
 import dagster as dg
 import polars as pl
 
-from pipeline.lib.registry import Source
-from pipeline.lib.warehouse import FileIngest
+from pipeline.lib.ingest.registry import Source
+from pipeline.lib.store.warehouse import FileIngest
 
 _PREVIEW_ROWS = 10
 

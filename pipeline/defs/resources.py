@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipeline.lib import warehouse
+from pipeline.lib.store import warehouse
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -21,17 +21,17 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.lib.paths import REPO_ROOT
+from pipeline.lib.store.paths import REPO_ROOT
 
 PACKAGE = "pipeline"
 PACKAGE_DIR = REPO_ROOT / PACKAGE
 INFRASTRUCTURE = frozenset({
-    "pipeline.lib.paths", "pipeline.lib.provenance", "pipeline.defs.metadata",
+    "pipeline.lib.store.paths", "pipeline.lib.store.provenance", "pipeline.defs.metadata",
     "pipeline.defs.resources", "pipeline.defs.keys", "pipeline.defs.versions",
     "pipeline.defs.automation",
 })
 # Package data read by the modules listed (the crosswalk table is code, not input data).
-_DATA_FILES = {"pipeline.lib.crosswalk": ("lib/data/country_crosswalk.csv",)}
+_DATA_FILES = {"pipeline.lib.ingest.crosswalk": ("lib/ingest/data/country_crosswalk.csv",)}
 
 
 def _module_file(name: str) -> Path | None:

@@ -8,10 +8,10 @@ from pipeline.defs.keys import CAMEO, EVENT_FILES, EVENTS
 from pipeline.defs.metadata import frame_metadata
 from pipeline.defs.partitions import EVENT_YEARS
 from pipeline.defs.resources import Warehouse
-from pipeline.lib import warehouse as wh
 from pipeline.lib.events import load as eventload
 from pipeline.lib.events.discover import event_files
 from pipeline.lib.events.schema import EVENT_KEY, EventsSchema
+from pipeline.lib.store import warehouse as wh
 
 CHECKS = table_checks(EVENTS, EventsSchema, EVENT_KEY, counts=True)
 

@@ -7,7 +7,7 @@ from pipeline.defs.automation import observe_condition
 from pipeline.defs.keys import EVENT_FILES, EVENTS
 from pipeline.defs.partitions import EVENT_YEARS
 from pipeline.lib.events.discover import event_files
-from pipeline.lib.provenance import files_version
+from pipeline.lib.store.provenance import files_version
 
 
 @dg.observable_source_asset(

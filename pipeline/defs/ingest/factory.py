@@ -11,11 +11,11 @@ from pipeline.defs.checks import TableChecks, table_checks
 from pipeline.defs.metadata import file_metadata
 from pipeline.defs.resources import Warehouse
 from pipeline.defs.versions import code_version
-from pipeline.lib import fetch
-from pipeline.lib import warehouse as wh
-from pipeline.lib.provenance import files_version
-from pipeline.lib.registry import RawTable
-from pipeline.lib.validation import ccode_columns
+from pipeline.lib.catalog import fetch
+from pipeline.lib.ingest.registry import RawTable
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.provenance import files_version
+from pipeline.lib.store.validation import ccode_columns
 
 OWNERS = ["team:data-ingest"]
 

@@ -14,10 +14,9 @@ from pipeline.defs import keys
 from pipeline.defs.checks import table_checks
 from pipeline.defs.resources import Warehouse
 from pipeline.defs.versions import code_version
-from pipeline.lib import case_evidence, exports, figures
-from pipeline.lib import warehouse as wh
-from pipeline.lib.figure_models import SCALES
-from pipeline.lib.paths import MODELS_DIR, derived_dir
+from pipeline.lib.measures import case_evidence
+from pipeline.lib.outputs import exports, figures
+from pipeline.lib.outputs.figure_models import SCALES
 from pipeline.lib.regressions import (
     BootInput,
     ModelSpec,
@@ -31,7 +30,8 @@ from pipeline.lib.regressions import (
     with_family_pvalues,
 )
 from pipeline.lib.regressions.specs import PANELS
-from pipeline.records import asset_versions
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.paths import MODELS_DIR
 
 GROUP = "models"
 PANEL_KEYS = [dg.AssetKey(p.split(".")) for p in [*PANELS, "derived.state_year"]]
@@ -170,19 +170,3 @@ def case_models(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": table.height,
                                           "models": table.select("case_id", "period",
                                                                  "outcome").n_unique()})
-
-
-@dg.asset(key=keys.models("paper_outputs"), group_name=GROUP, kinds={"matplotlib", "latex"},
-          deps=[COEFFICIENTS.key, keys.models("case_models"), keys.derived("case_series")])
-def paper_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Regression tables (LaTeX, HTML, Markdown, CSV) under data/derived/tables, the
-    robustness summary and figures (PNG, PDF) under data/derived/figures, with versions:
-    PROVENANCE.json lists the code and data versions Dagster recorded for every table."""
-    assets = asset_versions(context.instance)
-    assets.pop(context.asset_key.to_user_string(), None)  # this run's is not recorded yet
-    written = exports.export_all(warehouse.con, derived_dir(), assets=assets)
-    return dg.MaterializeResult(metadata={
-        "files": len(written),
-        "outputs": dg.MetadataValue.md("\n".join(f"- `{k}`: {v}" for k, v in written.items())),
-    })
-

@@ -1,7 +1,7 @@
 """An event file as blocks of whole lines, in bounded memory, with physical line numbers.
 
 :func:`blocks` reads a plain, ``.gz`` or ``.zip`` file through the one opener
-(:func:`pipeline.lib.rawio.open_raw`) in blocks of about ``BLOCK`` bytes cut after a line
+(:func:`pipeline.lib.ingest.rawio.open_raw`) in blocks of about ``BLOCK`` bytes cut after a line
 end (outside quotes, for a quoted CSV), so no block ever holds the whole file. CRLF and bare
 CR become LF, and lines are numbered as they stand in the file (the header is line 1). A
 block's first line number needs the line count of the blocks before it, so blocks are
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.lib.rawio import READ_ERRORS, is_plain, open_raw, read_error
+from pipeline.lib.ingest.rawio import READ_ERRORS, is_plain, open_raw, read_error
 
 BLOCK = 1 << 25  # 32 MiB of text per block (~120k ICEWS rows)
 _LF, _CR, _QUOTE = 10, 13, 34

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from pipeline.lib.registry import Source
+from pipeline.lib.ingest.registry import Source
 
 from .engine import open_layout
 from .partition import partition_year

@@ -9,7 +9,7 @@ block while a worker types the current one and the caller consumes the one befor
 stages overlap on two cores with one processed block in flight. Every rejected line goes to
 the quarantine with its physical line number, and read = loaded + quarantined +
 deduplicated. :func:`collect` runs a stream to the end and returns a
-:class:`~pipeline.lib.ingest.ParseResult`: the small eager API is the same engine.
+:class:`~pipeline.lib.store.results.ParseResult`: the small eager API is the same engine.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.lib.ingest import LINE, QUARANTINE_SCHEMA, InputError, ParseResult, empty_quarantine
-from pipeline.lib.rawio import is_plain
+from pipeline.lib.ingest.rawio import InputError, is_plain
+from pipeline.lib.store.results import LINE, QUARANTINE_SCHEMA, ParseResult, empty_quarantine
 
 from .blocks import Block, blocks, first_line
 from .dedupe import IdBits, dedupe_events, numeric_id

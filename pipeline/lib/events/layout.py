@@ -1,6 +1,6 @@
 """What a format module declares (:class:`Layout`), and how one file's first line resolves it.
 
-A layout names the file's columns and their types (:class:`~pipeline.lib.ingest.Col`), which
+A layout names the file's columns and their types (:class:`~pipeline.lib.ingest.contract.Col`), which
 column holds the event ID, the date (and its styles), the CAMEO code, the file's own weight,
 each side's actor, country and sector fields, and how to recognise the format from its first
 line. Nothing else is format-specific: the engine (:mod:`.engine`) reads every layout the same
@@ -14,8 +14,10 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from pipeline.lib.ingest import Col, InputError, check_header
-from pipeline.lib.registry import Source
+from pipeline.lib.ingest.contract import Col
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.registry import Source
+from pipeline.lib.ingest.text import check_header
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.lib.ingest import LINE, QUARANTINE_SCHEMA
+from pipeline.lib.store.results import LINE, QUARANTINE_SCHEMA
 
 from .blocks import Block
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.lib.provenance import sha256_file
-from pipeline.lib.registry import Source
-from pipeline.lib.validation import validate_frame
+from pipeline.lib.ingest.registry import Source
+from pipeline.lib.store.provenance import sha256_file
+from pipeline.lib.store.validation import validate_frame
 
 from . import store
 from .engine import EventStream

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.lib import crosswalk
-from pipeline.lib.ingest import Col
-from pipeline.lib.sources.cameo import quad_class, root_code
+from pipeline.lib.ingest import crosswalk
+from pipeline.lib.ingest.contract import Col
+from pipeline.lib.ingest.sources.cameo import quad_class, root_code
 
 from .layout import Layout
 from .rules import ENGINE, Rule, cast, first_problem, na_null, parse_date, typed

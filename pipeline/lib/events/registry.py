@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.lib.ingest import InputError
-from pipeline.lib.registry import Source
+from pipeline.lib.ingest.rawio import InputError
+from pipeline.lib.ingest.registry import Source
 
 from .formats import cline_phoenix, gdelt, icews, phoenix
 from .layout import Layout

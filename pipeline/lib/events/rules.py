@@ -1,7 +1,7 @@
 """The rules an event row must keep, as Polars expressions: one list serves every path.
 
-:func:`column_rules` turns a layout's typed column (:class:`~pipeline.lib.ingest.Col`) into
-the checks :func:`pipeline.lib.ingest.coerce` applies to every raw table (a value that does
+:func:`column_rules` turns a layout's typed column (:class:`~pipeline.lib.ingest.contract.Col`) into
+the checks :func:`pipeline.lib.ingest.contract.coerce` applies to every raw table (a value that does
 not cast, fails its domain, or is missing where required); :func:`event_rules` are the CAMEO
 rules of METHODS §5.2 on the staged event (the code is in the CAMEO table, its Goldstein
 weight lies in [-10, 10], the date lies in 1900-2100, and for ICEWS the file's own weight
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.lib.ingest import Col, cast_column
+from pipeline.lib.ingest.contract import Col, cast_column
 
 PROBLEM = pl.Struct({"column": pl.Utf8, "reason": pl.Utf8})
 # Per-block plans run on Polars' in-memory engine: they are small, and "auto" picked the
@@ -68,7 +68,7 @@ def cast(c: Col) -> pl.Expr:
 
 
 def column_rules(c: Col, label: str) -> list[Rule]:
-    """A column's rules in :func:`pipeline.lib.ingest.coerce` order, naming ``label``."""
+    """A column's rules in :func:`pipeline.lib.ingest.contract.coerce` order, naming ``label``."""
     src, t = pl.col(c.name), pl.col(typed(c.name))
     rules = [Rule(label, src.is_not_null() & t.is_null(),
                   pl.format("not a valid {}: '{}'", pl.lit(str(c.dtype)), src))]

@@ -6,7 +6,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from pipeline.lib.sources.cameo import CAMEO_CODE_PATTERN, ROOTS, root_code
+from pipeline.lib.ingest.sources.cameo import CAMEO_CODE_PATTERN, ROOTS, root_code
 
 from .registry import DATASETS
 

@@ -27,8 +27,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.lib import warehouse as wh
-from pipeline.lib.ingest_log import DELETE_LOG, DELETE_QUARANTINE
+from pipeline.lib.store import warehouse as wh
+from pipeline.lib.store.ingest_log import DELETE_LOG, DELETE_QUARANTINE
 
 from .schema import EVENT_COLUMNS
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.lib.ingest import LINE
-from pipeline.lib.sources.cameo import quad_class, root_code
+from pipeline.lib.ingest.sources.cameo import quad_class, root_code
+from pipeline.lib.store.results import LINE
 
 from .layout import FileLayout, Side
 from .lookups import Lookups

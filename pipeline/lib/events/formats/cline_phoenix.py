@@ -18,7 +18,7 @@ Historical Phoenix Event Data*, v.1.0.0. Cline Center for Advanced Social Resear
 
 from __future__ import annotations
 
-from pipeline.lib.registry import Source
+from pipeline.lib.ingest.registry import Source
 
 from ..layout import Layout, split_header
 from .phoenix import LOW_CARD, SIDES, phoenix_cols

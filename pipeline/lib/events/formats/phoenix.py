@@ -21,9 +21,9 @@ import re
 
 import polars as pl
 
-from pipeline.lib.ingest import Col
-from pipeline.lib.registry import Source
-from pipeline.lib.sources.cameo import CAMEO_CODE_PATTERN
+from pipeline.lib.ingest.contract import Col
+from pipeline.lib.ingest.registry import Source
+from pipeline.lib.ingest.sources.cameo import CAMEO_CODE_PATTERN
 
 from ..layout import Layout, Side
 from ..rules import parses_as_date
