@@ -122,3 +122,16 @@ def test_france_is_a_major_not_a_middle_power_and_the_rok_becomes_one(built):
     fr = frame.filter(pl.col("ccode") == FRANCE, pl.col("year").is_between(1958, 1969))
     assert fr["major_power"].all() and not fr["middle_power"].any()
     assert _waves(frame, ROK, "middle_power", [1990, 2005]) == {1990: True, 2005: True}
+
+
+def test_input_years_outside_the_state_system_are_named_not_dropped_silently():
+    """A newer NMC release (to 2022) against system2016: its years after 2016 are reported
+    with the system's last year; an input inside the span reports nothing."""
+    system = pl.DataFrame({"ccode": [2, 2, 2], "year": [1816, 1900, 2016]})
+    nmc = pl.DataFrame({"year": [1816, 2016, 2017, 2020, 2022]})
+    inside = pl.DataFrame({"year": [1900, 2000]})
+    early = pl.DataFrame({"year": [1810, 1815, 1816]})
+    out = sy.years_outside_system(system, {"cow_nmc": nmc, "majors": inside,
+                                            "early": early, "absent": None})
+    assert out == {"cow_nmc": "2017-2022 (3 years with rows) after the state system's last year, 2016",
+                   "early": "1810-1815 (2 years with rows) before the state system's first year, 1816"}

@@ -151,3 +151,30 @@ def test_bibtex_merge_keeps_each_key_once_and_only_standard_types():
     first = bibtex.merge([a], seen)
     assert [k for k, _ in first] == ["k1", "k2"] and first[1][1].startswith("@misc{k2,")
     assert bibtex.merge([b], seen) == []
+
+
+def test_rows_a_parser_merges_by_design_are_labelled_a_collapse_not_lost(tmp_path):
+    """raw.weis_codes counts 102,185 event rows into 64 codes: the summary row says the
+    'deduplicated' rows are merged repeats (from the registry's collapse note), while a table
+    without a collapse note keeps its plain counts."""
+    from pipeline.lib.catalog.sources import raw_table
+    from pipeline.lib.report import health
+    from pipeline.lib.store import warehouse as wh
+
+    collapse = {f"raw.{n}": raw_table(n).collapse for n in ("weis_codes", "weis_events")
+                if raw_table(n).collapse}
+    assert list(collapse) == ["raw.weis_codes"]
+    con = wh.connect(tmp_path / "w.duckdb")
+    wh.ensure_schemas(con)
+    for name, n in (("weis_codes", 64), ("cow_nmc", 3)):
+        con.execute(f"CREATE TABLE raw.{name} AS SELECT range AS i FROM range({n})")
+    for table, read, loaded, dedup in (("raw.weis_codes", 108263, 64, 108199),
+                                       ("raw.cow_nmc", 4, 3, 1)):
+        con.execute("INSERT INTO raw.ingest_log BY NAME SELECT ? AS table_name, 's' AS source, "
+                    "'f' AS source_file, 'x' AS sha256, 1 AS bytes, ? AS rows_read, "
+                    "? AS loaded, 0 AS quarantined, ? AS deduplicated, now() AS started_at, "
+                    "now() AS finished_at, '' AS code_version", [table, read, loaded, dedup])
+    rows = {r.name: r for r in health.table_rows(con, collapse)}
+    assert "merged repeats, not lost rows" in rows["raw.weis_codes"].note
+    assert "108,263 -> 64" in rows["raw.weis_codes"].note
+    assert rows["raw.cow_nmc"].note == ""

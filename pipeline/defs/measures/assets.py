@@ -33,6 +33,16 @@ def _read(warehouse: Warehouse, schema: str, table: str) -> pl.DataFrame | None:
     return wh.read_table(warehouse.con, schema, table)
 
 
+def _outside(context, system: pl.DataFrame, inputs: dict) -> dict[str, str]:
+    """Input years the system-member grid cannot hold, logged as a warning (and returned for
+    the asset's metadata), so a newer release's extra years are never dropped silently."""
+    outside = state_year.years_outside_system(system, inputs)
+    for name, years in outside.items():
+        context.log.warning(f"{name}: {years}; not in the table until a state system release "
+                            "covers them")
+    return outside
+
+
 def _need(warehouse: Warehouse, schema: str, table: str) -> pl.DataFrame:
     frame = _read(warehouse, schema, table)
     if frame is None:
@@ -70,17 +80,20 @@ def state_year_table(context: dg.AssetExecutionContext, warehouse: Warehouse):
     by others (Diplomatic Exchange, carried forward from the latest wave) and participation
     (IGOs), status inconsistency (percentile gap, rank gap, residual) (METHODS §2-§3, §6.5)."""
     system = _need(warehouse, "raw", "cow_system")
+    nmc = _need(warehouse, "raw", "cow_nmc")
     maoz = _read(warehouse, "raw", "maoz_powers")
     powers = None if maoz is None else rivalries.power_years(
         maoz, range(int(system["year"].min()), int(system["year"].max()) + 1))
     frame, report = state_year.build_state_year(
-        system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_majors"),
+        system, nmc, _need(warehouse, "raw", "cow_majors"),
         _need(warehouse, "raw", "cow_igo_sy"), _need(warehouse, "raw", "cow_igo_dyadic"),
         _read(warehouse, "raw", "cow_diplomatic_exchange"), powers,
         _read(warehouse, "raw", "un_idealpoints"), _read(warehouse, "raw", "cow_country_codes"))
     if not report["dipex"]["available"]:
         context.log.warning(f"Diplomatic Exchange measures unavailable: {report['dipex']['reason']}")
+    outside = _outside(context, system, {"cow_nmc": nmc})
     yield from STATE_YEAR.write(context, warehouse.con, frame, metadata={
+        "years_outside_system": dg.MetadataValue.json(outside),
         "dipex_available": report["dipex"]["available"],
         "dipex_status": report["dipex"]["reason"],
         "primary_status_inconsistency": report["primary_si"],
@@ -183,15 +196,23 @@ def dyad_year_table(context: dg.AssetExecutionContext, warehouse: Warehouse):
     if not state_year.dipex_status(dipex, system)["available"]:
         dipex = None
     rivals, span = _rivalries(warehouse)
+    un = _need(warehouse, "derived", "un_agreement")
+    events = _need(warehouse, "derived", "event_dyad_year")
+    outside = _outside(context, system, {
+        "un_agreement": un, "cow_alliances": _need(warehouse, "raw", "cow_alliances"),
+        "cow_mids": _need(warehouse, "raw", "cow_mids"), "copdab": copdab_year,
+        **{f"events:{d}": events.filter(pl.col("dataset") == d)
+           for d in events["dataset"].unique().sort()}})
     frame = dyad_year.build_dyad_year(
         system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_alliances"),
-        _need(warehouse, "derived", "un_agreement"), _need(warehouse, "derived", "event_dyad_year"),
+        un, events,
         _need(warehouse, "derived", "event_coverage"), copdab_year,
         _need(warehouse, "raw", "cow_mids"), netify=_read(warehouse, "raw", "icews_dyadyear"),
         atop=_read(warehouse, "raw", "atop_alliances"),
         idealpoints=_read(warehouse, "raw", "un_idealpoints"), dipex=dipex,
         rivalry_years=rivals, rivalry_span=span)
     yield from DYAD_YEAR.write(context, warehouse.con, frame, metadata={
+        "years_outside_system": dg.MetadataValue.json(outside),
         "rivalry_years": f"{span[0]}-{span[1]}" if span else "no rivalry list"})
 
 

@@ -122,6 +122,27 @@ def deficit_capability_correlations(frame: pl.DataFrame) -> dict[str, float]:
     return {k: round(v, 3) for k, v in row.items() if v is not None}
 
 
+def years_outside_system(system: pl.DataFrame, inputs: dict[str, pl.DataFrame | None],
+                         year_col: str = "year") -> dict[str, str]:
+    """The years of each input that fall outside the state system's span, which the
+    state-year and dyad-year grids (system members only) cannot hold: ``{"cow_nmc": "2017-2022
+    (6 years with rows) after the state system's last year, 2016"}``. Empty when every input fits."""
+    first, last = int(system["year"].min()), int(system["year"].max())
+    out = {}
+    for name, frame in inputs.items():
+        if frame is None or year_col not in frame.columns or frame.is_empty():
+            continue
+        years = frame[year_col].drop_nulls().unique().sort()
+        before, after = years.filter(years < first), years.filter(years > last)
+        parts = [f"{int(y.min())}-{int(y.max())} ({y.len()} years with rows) {side} the state system's "
+                 f"{edge} year, {bound}"
+                 for y, side, edge, bound in ((before, "before", "first", first),
+                                             (after, "after", "last", last)) if y.len()]
+        if parts:
+            out[name] = "; ".join(parts)
+    return out
+
+
 def build_state_year(system: pl.DataFrame, nmc: pl.DataFrame, majors: pl.DataFrame,
                      igo_sy: pl.DataFrame, igo_dyadic: pl.DataFrame,
                      dipex: pl.DataFrame | None, powers: pl.DataFrame | None = None,

@@ -281,5 +281,6 @@ TABLES: list[RawTable] = [
              "WEIS code, cue and Goldstein weight; exact repeats collapsed."),
     RawTable("weis_codes", WEIS, parse_weis_codes, WeisCodes, ("weis_code",),
              "WEIS codes present in the event file with cue, cue label, Goldstein weight, "
-             "event count and the defiance and attention flags."),
+             "event count and the defiance and attention flags.",
+             collapse="event rows counted into one row per WEIS code"),
 ]
