@@ -50,7 +50,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except selection.UnknownAssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from pipeline.runner import UnknownAssetError, materialize_all, strict_from_env, summary_text
+    from pipeline.runner import materialize_all, strict_from_env, summary_text
 
     level = os.environ.get("PIPELINE_LOG_LEVEL") or ("INFO" if args.no_progress else "ERROR")
     try:
@@ -60,7 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except warehouse.WarehouseBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    except UnknownAssetError as exc:
+    except selection.UnknownAssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     ok, text = summary_text(time.perf_counter() - t0, outcome)

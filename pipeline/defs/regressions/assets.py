@@ -70,9 +70,9 @@ def _png_md(fig) -> str:
 def _model_metadata(specs: list[ModelSpec], coefs: pl.DataFrame, stats: pl.DataFrame,
                     skipped: dict) -> dict:
     wide = exports.coefficient_table(coefs, stats)
-    keys = wide.filter(pl.col("is_key"))
+    key_rows = wide.filter(pl.col("is_key"))
     lines = [f"| {r['model']} | {r['nobs']} | {r['estimate']:.4g} | [{r['conf_low']:.4g}, "
-             f"{r['conf_high']:.4g}] | {r['p_value']:.3g} |" for r in keys.to_dicts()]
+             f"{r['conf_high']:.4g}] | {r['p_value']:.3g} |" for r in key_rows.to_dicts()]
     meta = {
         "models_fitted": coefs["model"].n_unique(),
         "models_skipped": len(skipped),
