@@ -2,12 +2,11 @@
 # on a fresh machine: uv (installed with pip if missing), then the locked environment.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-# Compile the environment's bytecode once, at install: where bytecode is never written at run
-# time (PYTHONDONTWRITEBYTECODE), every process would otherwise recompile dagster & co. (~4 s)
-export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME ?= $(CURDIR)/data/derived/dagster_home
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-SYNC = $(UV) sync --frozen --quiet
+# Bytecode is compiled at install: where it is never written at run time
+# (PYTHONDONTWRITEBYTECODE), every process would otherwise recompile dagster & co. (~4 s)
+SYNC = $(UV) sync --frozen --quiet --compile-bytecode
 
 .PHONY: run test ui bootstrap dagster-home check
 
