@@ -9,14 +9,13 @@ check evaluation. The UI shows it; ``pipeline run`` plans from it; ``raw.ingest_
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import dagster as dg
 
 from pipeline.lib.report import summary
-from pipeline.lib.store.paths import REPO_ROOT, derived_dir
+from pipeline.lib.store.paths import REPO_ROOT, dagster_home_path
 
 CODE_VERSION_TAG = "dagster/code_version"
 DATA_VERSION_TAG = "dagster/data_version"
@@ -24,7 +23,7 @@ DATA_VERSION_TAG = "dagster/data_version"
 
 def dagster_home() -> Path:
     """``$DAGSTER_HOME``, else ``<derived>/dagster_home`` (with the instance config)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or derived_dir() / "dagster_home")
+    home = dagster_home_path()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(REPO_ROOT / "pipeline" / "dagster.yaml", home / "dagster.yaml")

@@ -1,8 +1,8 @@
 """``pipeline run``: observe, then materialize what Dagster reports missing or stale.
 
-0. *Nothing changed?* When the code, the raw files, the warehouse's tables and Dagster's latest
-   run are those the last complete run stamped (:mod:`pipeline.unchanged`), the run ends
-   there, without loading the definitions.
+0. *Nothing changed?* When the code, the raw files, the warehouse's tables and Dagster's
+   record are those the last complete run stamped (:mod:`pipeline.unchanged`), the run ends
+   there, without importing Dagster.
 1. *Observe.* One in-process Dagster run observes the raw files (the ``files/...`` assets):
    each observation records a file's sha256 (an event year: its files') as data version.
 2. *Plan.* :mod:`pipeline.stale` reads Dagster's records: assets never materialized, whose
@@ -22,6 +22,7 @@ Runs are recorded in the Dagster instance (``$DAGSTER_HOME``, default
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import uuid
@@ -33,7 +34,6 @@ from pipeline import unchanged
 from pipeline.lib.report import selection, summary
 from pipeline.lib.store import warehouse
 from pipeline.lib.store.paths import derived_dir, warehouse_path
-from pipeline.records import instance, last_run_id, standing_checks
 from pipeline.runlog import (
     RunLog,
     registry_records,
@@ -138,13 +138,15 @@ def materialize_all(select: list[str] | None = None, force: bool = False,
     cached = selection.cached_graph()
     if cached is not None and select:
         selection.resolve(select, cached)
+    if not select and not force and cached is not None:
+        stamp = unchanged.load()
+        if unchanged.matches(stamp, unchanged.snapshot()):
+            return RunOutcome(up_to_date=True, strict=strict, registry=stamp["registry"],
+                              standing=[summary.CheckResult(**c) for c in stamp["standing"]])
+    # Dagster (and with it the record) is imported only when something may have changed
+    from pipeline.records import instance
+
     with instance() as inst:
-        before = unchanged.snapshot(last_run_id(inst))
-        if not select and not force and cached is not None:
-            stamp = unchanged.load()
-            if unchanged.matches(stamp, before):
-                return RunOutcome(up_to_date=True, strict=strict, registry=stamp["registry"],
-                                  standing=standing_checks(inst, cached.checks))
         level = logging.getLevelName((log_level or LOG_LEVEL).upper())
         log = RunLog(_log_path(), bar=progress, echo_level=level if isinstance(level, int) else 20)
         try:
@@ -170,7 +172,7 @@ def _observe(defs, graph, inst, log, wanted) -> None:
 
 
 def _materialize(inst, select, force: bool, strict: bool, log) -> RunOutcome:
-    from pipeline import stale
+    from pipeline import records, stale
     from pipeline.definitions import defs as load_defs
 
     defs = load_defs()
@@ -215,10 +217,10 @@ def _materialize(inst, select, force: bool, strict: bool, log) -> RunOutcome:
     out.materialized = list(log.materialized)
     out.checks = list(log.checks)
     out.notices = log.notices()
-    out.standing = standing_checks(inst, shape.checks)
+    out.standing = records.standing_checks(inst, shape.checks)
     out.ok = out.ok and not skipped and not log.failed
     if out.ok and not select:
-        _stamp(before, inst)
+        _stamp(before, out.standing)
     else:
         unchanged.forget()
     return out
@@ -239,13 +241,14 @@ def _fail_fast_if_busy() -> None:
         warehouse.connect(path, read_only=True).close()
 
 
-def _stamp(before: dict, inst) -> None:
-    """Stamp the state an unchanged rerun compares, unless the code or a raw file changed
-    while the run read them."""
-    now = unchanged.snapshot(last_run_id(inst))
+def _stamp(before: dict, standing: list[summary.CheckResult]) -> None:
+    """Stamp the state an unchanged rerun compares (with the standing check outcomes for its
+    summary), unless the code or a raw file changed while the run read them."""
+    con = warehouse.connect(warehouse_path(), read_only=True)
+    try:
+        registry = registry_records(con)
+    finally:
+        con.close()
+    now = unchanged.snapshot()
     if now is not None and all(now[k] == v for k, v in before.items()):
-        con = warehouse.connect(warehouse_path(), read_only=True)
-        try:
-            unchanged.write(now, registry_records(con))
-        finally:
-            con.close()
+        unchanged.write(now, registry, [dataclasses.asdict(c) for c in standing])

@@ -4,9 +4,11 @@ Asking Dagster what is stale means loading the definitions (Dagster, pandera, st
 every asset module: 6-10 s on the 2-core machine of the README's timings) and observing every
 raw file. Nothing can be stale while nothing it depends on changed: not the code (a hash of
 every code file of the package and of ``models/``), not the raw files (size and mtime), not
-the warehouse's tables and not Dagster's record (its latest run). So a complete run that ends
-with everything fresh writes that state to ``<derived>/unchanged.json``, with the registry's
-warnings for the closing summary, and a rerun that finds the same state stops there.
+the warehouse's tables and not Dagster's record (the size and mtime of every file of the
+instance: a run from the UI writes there). So a complete run that ends with everything fresh
+writes that state to ``<derived>/unchanged.json``, with the registry's warnings and the check
+outcomes Dagster recorded, for the closing summary, and a rerun that finds the same state
+stops there without importing Dagster.
 
 The stamp is a cache, not a record: runs, versions and check outcomes are Dagster's, and
 deleting the file only costs the next rerun the full check. Nothing here imports dagster.
@@ -19,23 +21,35 @@ import os
 from pathlib import Path
 
 from pipeline.lib.store import warehouse
-from pipeline.lib.store.paths import derived_dir, raw_dirs, warehouse_path
+from pipeline.lib.store.paths import dagster_home_path, derived_dir, raw_dirs, warehouse_path
 from pipeline.lib.store.provenance import project_code_hash
+
+CACHED = ("registry", "standing")   # what the stamp carries for the summary, not compared
 
 
 def stamp_path() -> Path:
     return derived_dir() / "unchanged.json"
 
 
+def _stats(paths) -> dict[str, list[int]]:
+    out = {}
+    for p in paths:
+        if p.is_file():
+            st = p.stat()
+            out[str(p)] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
 def raw_file_stats() -> dict[str, list[int]]:
     """(size, mtime in ns) of every file in a source folder of every raw directory."""
-    out = {}
-    for d in raw_dirs():
-        for p in sorted(d.glob("*/**/*")) if d.is_dir() else []:
-            if p.is_file():
-                st = p.stat()
-                out[str(p)] = [st.st_size, st.st_mtime_ns]
-    return out
+    return _stats(p for d in raw_dirs() for p in (sorted(d.glob("*/**/*")) if d.is_dir() else []))
+
+
+def record_stats() -> dict[str, list[int]]:
+    """(size, mtime in ns) of every file of Dagster's instance: any run or check recorded
+    since (from ``pipeline run``, the UI or the automation) changes one of them."""
+    home = dagster_home_path()
+    return _stats(sorted(home.rglob("*")) if home.is_dir() else [])
 
 
 def inputs() -> dict:
@@ -44,7 +58,7 @@ def inputs() -> dict:
             "files": raw_file_stats()}
 
 
-def snapshot(last_run: str | None) -> dict | None:
+def snapshot() -> dict | None:
     """What an unchanged rerun compares; None without a warehouse."""
     path = warehouse_path()
     if not path.is_file():
@@ -54,7 +68,7 @@ def snapshot(last_run: str | None) -> dict | None:
         tables = warehouse.visible_tables(con)
     finally:
         con.close()
-    return {**inputs(), "warehouse": str(path), "tables": tables, "last_run": last_run}
+    return {**inputs(), "warehouse": str(path), "tables": tables, "record": record_stats()}
 
 
 def load() -> dict | None:
@@ -67,15 +81,15 @@ def load() -> dict | None:
 def matches(stamp: dict | None, now: dict | None) -> bool:
     """Whether ``now`` is the state ``stamp`` recorded (its cached records aside)."""
     return (stamp is not None and now is not None
-            and {k: v for k, v in stamp.items() if k != "registry"} == now)
+            and {k: v for k, v in stamp.items() if k not in CACHED} == now)
 
 
-def write(now: dict, registry: dict) -> None:
-    """Record ``now`` (taken before the run's files were read) and the registry's records."""
+def write(now: dict, registry: dict, standing: list[dict]) -> None:
+    """Record ``now`` with the registry's records and Dagster's standing check outcomes."""
     path = stamp_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**now, "registry": registry}))
+    tmp.write_text(json.dumps({**now, "registry": registry, "standing": standing}))
     os.replace(tmp, path)
 
 

@@ -9,6 +9,9 @@ Environment variables (all optional):
     Directory for generated outputs. Default ``data/derived``.
 ``PIPELINE_WAREHOUSE``
     DuckDB file. Default ``<derived>/warehouse.duckdb``.
+``DAGSTER_HOME``
+    Dagster's instance (its record of runs, versions and checks). Default
+    ``<derived>/dagster_home``.
 """
 
 from __future__ import annotations
@@ -35,3 +38,9 @@ def derived_dir() -> Path:
 def warehouse_path() -> Path:
     env = os.environ.get("PIPELINE_WAREHOUSE")
     return Path(env).expanduser() if env else derived_dir() / "warehouse.duckdb"
+
+
+def dagster_home_path() -> Path:
+    """``$DAGSTER_HOME``, else ``<derived>/dagster_home`` (not created here)."""
+    env = os.environ.get("DAGSTER_HOME")
+    return Path(env).expanduser() if env else derived_dir() / "dagster_home"
