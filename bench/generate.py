@@ -52,7 +52,7 @@ SHARED_RAW = Path(os.environ.get("BENCH_SHARED_RAW", REPO.parent / "shared" / "d
 ICEWS_SAMPLE = SHARED_RAW / "icews_sample" / "events.2018.sample.tab.gz"
 CAMEO_CSV = SHARED_RAW / "icews_sample" / "cameo-codes.csv"
 GDELT_SAMPLE = SHARED_RAW / "gdelt1_sample" / "gdelt1_events_20160312.sample.tsv"
-CROSSWALK = REPO / "pipeline" / "lib" / "data" / "country_crosswalk.csv"
+CROSSWALK = REPO / "pipeline" / "lib" / "ingest" / "data" / "country_crosswalk.csv"
 
 ICEWS_COLUMNS = ("Event ID", "Event Date", "Source Name", "Source Sectors", "Source Country",
                  "Event Text", "CAMEO Code", "Intensity", "Target Name", "Target Sectors",

@@ -161,3 +161,19 @@ def test_defs_mirror_the_stages():
 def test_the_readme_layout_names_every_stage(stage_name):
     layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
     assert re.search(rf"^\s+{stage_name}/\s", layout, re.MULTILINE), stage_name
+
+
+def test_every_repository_path_a_bench_script_names_exists():
+    """Module-level paths into the repository (package data, fixtures) in bench/ survive a
+    move of the package: a stale one fails here, not in a benchmark hours later."""
+    import importlib
+    from pathlib import PurePath
+
+    missing = []
+    for name in ("generate", "engines", "fuzz", "kill_trials", "check_quarantine"):
+        mod = importlib.import_module(f"bench.{name}")
+        for attr, value in vars(mod).items():
+            if (isinstance(value, PurePath) and attr.isupper()
+                    and Path(value).is_relative_to(ROOT) and not Path(value).exists()):
+                missing.append(f"bench/{name}.py {attr} = {value}")
+    assert missing == []
