@@ -4,8 +4,8 @@ Asking Dagster what is stale means loading the definitions (Dagster, pandera, st
 every asset module: 6-10 s on the 2-core machine of the README's timings) and observing every
 raw file. Nothing can be stale while nothing it depends on changed: not the code (a hash of
 every code file of the package and of ``models/``), not the raw files (size and mtime), not
-the warehouse's tables and not Dagster's record (the size and mtime of every file of the
-instance: a run from the UI writes there). So a complete run that ends with everything fresh
+the warehouse's tables and not Dagster's record (the size and mtime of every file of its
+event log: a run from the UI writes there). So a complete run that ends with everything fresh
 writes that state to ``<derived>/unchanged.json``, with the registry's warnings and the check
 outcomes Dagster recorded, for the closing summary, and a rerun that finds the same state
 stops there without importing Dagster.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from pipeline.lib.store import warehouse
@@ -46,10 +47,15 @@ def raw_file_stats() -> dict[str, list[int]]:
 
 
 def record_stats() -> dict[str, list[int]]:
-    """(size, mtime in ns) of every file of Dagster's instance: any run or check recorded
-    since (from ``pipeline run``, the UI or the automation) changes one of them."""
-    home = dagster_home_path()
-    return _stats(sorted(home.rglob("*")) if home.is_dir() else [])
+    """(size, mtime in ns) of every file of Dagster's event log (``history/runs/`` of the
+    default SQLite storage): any run, materialization, observation or check recorded since,
+    from ``pipeline run``, the UI or the automation, changes one of them, while the UI's
+    daemon heartbeats and sensor ticks (``runs.db``, ``schedules/``) do not. Without a local
+    event log (another storage configured) the stamp never matches: the full check runs."""
+    log = dagster_home_path() / "history" / "runs"
+    if not log.is_dir():
+        return {"no local event log": [time.time_ns()]}
+    return _stats(sorted(log.iterdir()))
 
 
 def inputs() -> dict:
