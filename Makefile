@@ -26,7 +26,7 @@ run: bootstrap dagster-home  ## materialize every asset into data/derived/wareho
 	$(UV) run --frozen pipeline run
 
 test: bootstrap  ## run the test suite (real data from ../shared/data/raw)
-	$(UV) run --frozen pytest -q
+	$(UV) run --frozen pytest -q --durations=15
 
 ui: bootstrap dagster-home  ## Dagster UI on http://127.0.0.1:3000
 	$(UV) run --frozen dagster dev -h 127.0.0.1 -p 3000
