@@ -33,11 +33,12 @@ def warehouse(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(raw, tmp_path_factory) -> tuple[bool, Path]:
+def cold_run(raw, tmp_path_factory):
     """The whole graph materialized once from the real data into a fresh warehouse.
 
-    Returns (run succeeded, warehouse path); derived outputs (tables, figures) sit beside it.
-    Shared by every test that reads a built warehouse, so the suite pays for one cold run.
+    Returns (the run's outcome, its derived folder: warehouse, Dagster's record under
+    ``dagster_home``, tables and figures). Shared by every test that needs a built warehouse,
+    so the suite pays for one cold run; a test that changes anything works on a copy.
     """
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("built")
@@ -48,7 +49,14 @@ def built_warehouse(raw, tmp_path_factory) -> tuple[bool, Path]:
     try:
         from pipeline.runner import materialize_all
 
-        ok = bool(materialize_all())
+        outcome = materialize_all()
     finally:
         mp.undo()
-    return ok, root / "warehouse.duckdb"
+    return outcome, root
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(cold_run) -> tuple[bool, Path]:
+    """(the cold run succeeded, its warehouse path); derived outputs sit beside it."""
+    outcome, root = cold_run
+    return bool(outcome), root / "warehouse.duckdb"

@@ -36,17 +36,23 @@ def append_last_line(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(raw, tmp_path_factory):
-    """A cold run into a fresh warehouse, from a writable copy of the real raw files."""
+def built(raw, cold_run, tmp_path_factory):
+    """The suite's cold run, copied with a writable copy of the real raw files, its warehouse
+    and Dagster's record, so these tests can change files without touching it. One rerun
+    anchors the copy on the copied files: their bytes are the same, so Dagster finds nothing
+    stale and nothing is materialized."""
+    cold, source = cold_run
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("fresh")
     mp.setenv("PIPELINE_RAW_DIRS", str(copy_raw(raw, root / "raw")))
+    shutil.copytree(source, root / "derived")
     mp.setenv("PIPELINE_DERIVED", str(root / "derived"))
     mp.setenv("PIPELINE_WAREHOUSE", str(root / "derived" / "warehouse.duckdb"))
     mp.delenv("DAGSTER_HOME", raising=False)
     from pipeline.runner import materialize_all
 
-    cold = materialize_all()
+    anchored = materialize_all()
+    assert anchored.ok and anchored.materialized == [], anchored.materialized
     yield root, cold
     mp.undo()
 
