@@ -92,8 +92,9 @@ class LineReader:
         data, idx = blk.data, np.arange(len(starts))
         bad_utf8 = _undecodable(blk) if not _valid_utf8(data) else {}
         if bad_utf8:
-            idx = np.setdiff1d(idx, np.fromiter(bad_utf8, np.int64) - blk.line0)
-            data = b"".join(blk.data[s:e + 1] for s, e in zip(starts[idx], ends[idx]))
+            bad = np.sort(np.fromiter(bad_utf8, np.int64) - blk.line0)
+            idx = np.setdiff1d(idx, bad)
+            data = _without_lines(blk.data, starts, ends, bad)
         rows = self._polars(data, forgiving=True)
         if rows is None or rows.height != len(idx):
             return self._one_by_one(blk)
@@ -214,6 +215,17 @@ class LineReader:
         return out
 
 
+def _without_lines(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
+    """``data`` without the lines ``drop`` (sorted indices), each with its LF: the spans
+    between them joined, a few slices per block instead of one per kept line."""
+    spans, pos = [], 0
+    for i in drop.tolist():
+        spans.append(data[pos:starts[i]])
+        pos = ends[i] + 1
+    spans.append(data[pos:])
+    return b"".join(spans)
+
+
 def _valid_utf8(data: bytes) -> bool:
     """Whether ``data`` is UTF-8 (Polars' vectorised validation)."""
     try:
@@ -228,7 +240,8 @@ def _undecodable(blk: Block) -> dict[int, int]:
     is not UTF-8 (only lines holding a non-ASCII byte can fail, so only they are decoded)."""
     starts, ends = blk.bounds()
     high = np.flatnonzero(np.frombuffer(blk.data, np.uint8) >= 0x80)
-    lines = np.unique(np.searchsorted(starts, high, side="right") - 1)
+    lines = np.searchsorted(starts, high, side="right") - 1   # sorted: unique in one pass
+    lines = lines[np.concatenate(([True], lines[1:] != lines[:-1]))] if lines.size else lines
     bad = {}
     for i in lines.tolist():
         try:
