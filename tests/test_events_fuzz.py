@@ -28,3 +28,26 @@ def test_every_mutated_line_is_loaded_deduplicated_or_quarantined_at_its_line(ca
     assert sum(fz.kinds.values()) >= 10_000
     assert set(fz.kinds) == set(KINDS)
     assert check(fz, cameo, block_bytes=1 << 20) == []
+
+
+def test_cutting_undecodable_lines_out_of_a_block_keeps_every_other_line_byte_for_byte():
+    """without_lines (the spans between dropped lines, joined) equals joining every kept
+    line with its LF, on seeded random blocks with and without a final LF."""
+    import random
+
+    import numpy as np
+
+    from pipeline.lib.events.blocks import Block
+    from pipeline.lib.events.lines import without_lines
+
+    rng = random.Random(7)
+    for _ in range(500):
+        lines = [bytes(rng.choice(b"ab\t\xc3") for _ in range(rng.randint(0, 6)))
+                 for _ in range(rng.randint(1, 30))]
+        data = b"\n".join(lines) + (b"\n" if rng.random() < 0.7 else b"")
+        starts, ends = Block(data, 1, "x").bounds()
+        drop = np.array(sorted(rng.sample(range(len(starts)), rng.randint(0, len(starts)))),
+                        dtype=np.int64)
+        keep = np.setdiff1d(np.arange(len(starts)), drop)
+        want = b"".join(data[s:e + 1] for s, e in zip(starts[keep], ends[keep]))
+        assert without_lines(data, starts, ends, drop) == want

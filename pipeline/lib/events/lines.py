@@ -94,7 +94,7 @@ class LineReader:
         if bad_utf8:
             bad = np.sort(np.fromiter(bad_utf8, np.int64) - blk.line0)
             idx = np.setdiff1d(idx, bad)
-            data = _without_lines(blk.data, starts, ends, bad)
+            data = without_lines(blk.data, starts, ends, bad)
         rows = self._polars(data, forgiving=True)
         if rows is None or rows.height != len(idx):
             return self._one_by_one(blk)
@@ -215,7 +215,7 @@ class LineReader:
         return out
 
 
-def _without_lines(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
+def without_lines(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
     """``data`` without the lines ``drop`` (sorted indices), each with its LF: the spans
     between them joined, a few slices per block instead of one per kept line."""
     spans, pos = [], 0
