@@ -198,16 +198,15 @@ def dyad_year_table(context: dg.AssetExecutionContext, warehouse: Warehouse):
     rivals, span = _rivalries(warehouse)
     un = _need(warehouse, "derived", "un_agreement")
     events = _need(warehouse, "derived", "event_dyad_year")
+    alliances, mids = _need(warehouse, "raw", "cow_alliances"), _need(warehouse, "raw", "cow_mids")
     outside = _outside(context, system, {
-        "un_agreement": un, "cow_alliances": _need(warehouse, "raw", "cow_alliances"),
-        "cow_mids": _need(warehouse, "raw", "cow_mids"), "copdab": copdab_year,
+        "un_agreement": un, "cow_alliances": alliances, "cow_mids": mids, "copdab": copdab_year,
         **{f"events:{d}": events.filter(pl.col("dataset") == d)
            for d in events["dataset"].unique().sort()}})
     frame = dyad_year.build_dyad_year(
-        system, _need(warehouse, "raw", "cow_nmc"), _need(warehouse, "raw", "cow_alliances"),
-        un, events,
+        system, _need(warehouse, "raw", "cow_nmc"), alliances, un, events,
         _need(warehouse, "derived", "event_coverage"), copdab_year,
-        _need(warehouse, "raw", "cow_mids"), netify=_read(warehouse, "raw", "icews_dyadyear"),
+        mids, netify=_read(warehouse, "raw", "icews_dyadyear"),
         atop=_read(warehouse, "raw", "atop_alliances"),
         idealpoints=_read(warehouse, "raw", "un_idealpoints"), dipex=dipex,
         rivalry_years=rivals, rivalry_span=span)
